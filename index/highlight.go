@@ -1,0 +1,145 @@
+package index
+
+import (
+	"html"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Highlighting is done here rather than by Bleve's highlighter, for three
+// reasons measured on these texts: Bleve marks overlapping bigrams wrongly
+// (the last character of 联合国 stays unmarked), it marks the search form and
+// not the displayed text, and it needs term vectors read back for every hit.
+// We find the query's terms in each displayed field through its search form,
+// so 批准条约 marks 批准《条约》 and 附件2國家 marks 附件2国家.
+
+const (
+	// wholeFieldRunes: fields up to this length are returned whole, so
+	// typical activity texts read as written.
+	wholeFieldRunes = 260
+	// fragmentRunes is the context shown on each side of a match in longer fields.
+	fragmentRunes = 60
+	// maxFragments per field keeps result pages short.
+	maxFragments = 3
+)
+
+type span struct{ start, end int } // byte offsets into the display text
+
+// markSpans finds every occurrence of the terms (in search form) in text and
+// returns the display spans they cover, merged where they overlap or touch.
+func markSpans(text string, terms []string) []span {
+	if len(terms) == 0 || text == "" {
+		return nil
+	}
+	rs := searchRunes(text)
+	// Spaces do not separate words in Chinese text, so matching skips them.
+	keep := rs[:0:0]
+	for _, nr := range rs {
+		if nr.r != ' ' {
+			keep = append(keep, nr)
+		}
+	}
+	var spans []span
+	for _, t := range terms {
+		tr := []rune(strings.ReplaceAll(t, " ", ""))
+		if len(tr) == 0 {
+			continue
+		}
+		for i := 0; i+len(tr) <= len(keep); i++ {
+			match := true
+			for j := range tr {
+				if keep[i+j].r != tr[j] {
+					match = false
+					break
+				}
+			}
+			if match {
+				spans = append(spans, span{keep[i].start, keep[i+len(tr)-1].end})
+			}
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	merged := spans[:1]
+	for _, s := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if s.start <= last.end || strings.TrimSpace(text[last.end:s.start]) == "" {
+			last.end = max(last.end, s.end)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+// highlightField renders text as HTML fragments with <mark> around matches.
+// Every character of the text is escaped; the only markup added is <mark> and
+// </mark>. It returns nil when nothing in the field matches.
+func highlightField(text string, terms []string) []string {
+	spans := markSpans(text, terms)
+	if len(spans) == 0 {
+		return nil
+	}
+	if utf8.RuneCountInString(text) <= wholeFieldRunes {
+		return []string{renderMarked(text, 0, len(text), spans)}
+	}
+	var frags []string
+	for i := 0; i < len(spans) && len(frags) < maxFragments; {
+		from := backRunes(text, spans[i].start, fragmentRunes)
+		to := forwardRunes(text, spans[i].end, fragmentRunes)
+		j := i + 1
+		for j < len(spans) && spans[j].start < to {
+			to = max(to, forwardRunes(text, spans[j].end, fragmentRunes))
+			j++
+		}
+		var b strings.Builder
+		if from > 0 {
+			b.WriteString("…")
+		}
+		b.WriteString(renderMarked(text, from, to, spans[i:j]))
+		if to < len(text) {
+			b.WriteString("…")
+		}
+		frags = append(frags, b.String())
+		i = j
+	}
+	return frags
+}
+
+func renderMarked(text string, from, to int, spans []span) string {
+	var b strings.Builder
+	pos := from
+	for _, s := range spans {
+		if s.end <= from || s.start >= to {
+			continue
+		}
+		b.WriteString(html.EscapeString(text[pos:s.start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[s.start:s.end]))
+		b.WriteString("</mark>")
+		pos = s.end
+	}
+	b.WriteString(html.EscapeString(text[pos:to]))
+	return b.String()
+}
+
+// backRunes moves n runes back from byte offset i, never into the middle of
+// a rune.
+func backRunes(s string, i, n int) int {
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return i
+}
+
+func forwardRunes(s string, i, n int) int {
+	for ; n > 0 && i < len(s); n-- {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return i
+}

@@ -1,0 +1,442 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// MaxReportBytes bounds one report file. The largest real report is well under
+// 1 MiB; anything far bigger is not a report and would only exhaust memory.
+const MaxReportBytes = 32 << 20
+
+// maxErrors caps the problems collected from one file, so a file that is not a
+// report at all yields a readable message rather than thousands of lines.
+const maxErrors = 20
+
+// Report is one parsed Secretary-General's report with its activity records.
+type Report struct {
+	ID       string    // from the file name: "a62-ctbt-universality"
+	File     string    // the name the report was read from
+	Session  int       // General Assembly session, 62
+	Symbol   string    // document symbol, "A/62/50", "" when absent
+	Period   string    // reporting period as printed under the annex title
+	Date     string    // closing date of the report, YYYY-MM-DD, "" when absent
+	Footnote string    // the report-level footnote on the annex title
+	Records  []Record  // in file order
+	Warnings []Warning // problems that do not stop indexing, such as unknown state names
+}
+
+// Warning is a problem in a report that is worth telling but does not make the
+// report unusable.
+type Warning struct {
+	Source  string // file:line
+	Message string
+}
+
+func (w Warning) String() string { return w.Source + ": " + w.Message }
+
+// ParseError is a problem that makes a report unusable. Its text names the
+// file and line so that the person fixing the report can go straight there.
+type ParseError struct {
+	File string
+	Line int // 0 when the problem concerns the whole file
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	if e.Line == 0 {
+		return e.File + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+// ReportID derives a report's id from its file name: the base name up to the
+// first dot, so a62-ctbt-universality.zh.txt is "a62-ctbt-universality".
+func ReportID(name string) string {
+	base := filepath.Base(name)
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	return base
+}
+
+// ParseReportFile reads and parses one report file.
+func ParseReportFile(path string, gz *Gazetteer) (*Report, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
+	}
+	if st.IsDir() {
+		return nil, &ParseError{File: path, Msg: "is a directory, not a report file"}
+	}
+	if st.Size() > MaxReportBytes {
+		return nil, &ParseError{File: path, Msg: fmt.Sprintf("file is %d bytes, more than the %d a report can be", st.Size(), MaxReportBytes)}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
+	}
+	return ParseReport(path, data, gz)
+}
+
+// unwrapPathError drops the path from an *os.PathError: ParseError names the
+// file already.
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+var (
+	// 第六十二届会议
+	sessionRE = regexp.MustCompile(`第\s*([〇零一二三四五六七八九十百0-9０-９]+)\s*届会议`)
+	// A/62/50
+	symbolRE = regexp.MustCompile(`\bA/[0-9]+/[0-9]+(?:/[A-Za-z0-9.]+)?`)
+	// 1. 双边努力 — a group heading.
+	groupRE = regexp.MustCompile(`^([0-9])\s*[.．]\s*(\S.*)$`)
+	// 1(a). 与附件2国家有关的活动, 1 (b). …, 2（b）.
+	sectionRE = regexp.MustCompile(`^([0-9])\s*[(（]\s*([a-zA-Z])\s*[)）]\s*[.．]?\s*(.*)$`)
+	// A footnote marker inside a cell: "摩尔多瓦 ^b".
+	markerRE = regexp.MustCompile(`\s*\^([a-z0-9]+)`)
+	// A footnote text line: "^b 亚美尼亚于 …".
+	footnoteRE = regexp.MustCompile(`^\^([a-z0-9]+)\s*(.*)$`)
+)
+
+// parser holds the state of one pass over a report's lines.
+type parser struct {
+	file string
+	gz   *Gazetteer
+	rep  *Report
+	errs []error
+
+	inTable      bool
+	section      string
+	sectionTitle string
+	state        string // canonical state of the current block of rows
+	stateCode    string
+	annex2       bool
+	last         *pendingRecord // the record continuation rows append to
+
+	records   []*pendingRecord
+	footnotes map[string]string // label → text
+	fnLine    map[string]int    // label → line of its text, for duplicate checks
+	lastFn    string            // label of a footnote text a following line may continue
+	titleNote string            // label of the marker on the annex title
+	preTable  []numberedLine    // non-empty lines before the first header row
+}
+
+type numberedLine struct {
+	n    int
+	text string
+}
+
+// pendingRecord is a record whose footnote labels are not resolved yet:
+// footnote texts follow at the bottom of the page.
+type pendingRecord struct {
+	Record
+	labels []string
+	line   int
+}
+
+func (p *parser) errorf(line int, format string, args ...any) {
+	if len(p.errs) < maxErrors {
+		p.errs = append(p.errs, &ParseError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+}
+
+func (p *parser) warnf(line int, format string, args ...any) {
+	p.rep.Warnings = append(p.rep.Warnings, Warning{Source: fmt.Sprintf("%s:%d", p.file, line), Message: fmt.Sprintf(format, args...)})
+}
+
+// ParseReport parses a report's bytes. name is used for the report id and in
+// every message and record source. All problems found are returned together
+// (up to a limit), each naming file:line; a report with any error yields no
+// records at all, so a half-understood report never reaches the index.
+func ParseReport(name string, data []byte, gz *Gazetteer) (*Report, error) {
+	if len(data) > MaxReportBytes {
+		return nil, &ParseError{File: name, Msg: fmt.Sprintf("file is %d bytes, more than the %d a report can be", len(data), MaxReportBytes)}
+	}
+	text, err := decodeText(data)
+	if err != nil {
+		return nil, &ParseError{File: name, Msg: err.Error()}
+	}
+	p := &parser{
+		file:      name,
+		gz:        gz,
+		rep:       &Report{ID: ReportID(name), File: name},
+		footnotes: map[string]string{},
+		fnLine:    map[string]int{},
+	}
+	for i, line := range strings.Split(text, "\n") {
+		p.line(i+1, line)
+	}
+	p.finish()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return p.rep, nil
+}
+
+func (p *parser) line(n int, raw string) {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" {
+		p.lastFn = ""
+		return
+	}
+	cells := strings.Split(raw, "\t")
+	for i := range cells {
+		cells[i] = strings.TrimSpace(cells[i])
+	}
+	if isHeaderRow(cells) {
+		if !p.inTable {
+			p.startTable(n)
+		}
+		p.inTable = true
+		p.lastFn = ""
+		return
+	}
+	if !p.inTable {
+		p.preamble(n, trimmed)
+		return
+	}
+	if m := footnoteRE.FindStringSubmatch(trimmed); m != nil && len(cells) == 1 {
+		p.footnoteText(n, m[1], m[2])
+		return
+	}
+	if len(cells) == 1 {
+		// Free text between table pages (page headers, document numbers, a
+		// footnote text wrapped onto a second line) and the closing date.
+		if p.lastFn != "" {
+			p.footnotes[p.lastFn] = cleanText(p.footnotes[p.lastFn] + " " + trimmed)
+			return
+		}
+		if per, err := ParsePeriod(trimmed); err == nil && per.Start.Equal(per.End) {
+			p.rep.Date = per.Start.Format(dateLayout)
+			return
+		}
+		if p.heading(n, trimmed) {
+			return
+		}
+		return
+	}
+	p.lastFn = ""
+	p.row(n, cells)
+}
+
+const dateLayout = "2006-01-02"
+
+func isHeaderRow(cells []string) bool {
+	return len(cells) >= 3 && removeSpaces(cells[0]) == "国家" && strings.Contains(removeSpaces(cells[1]), "日期")
+}
+
+// preamble picks the report's metadata out of the text before the table.
+func (p *parser) preamble(n int, line string) {
+	if p.rep.Session == 0 {
+		if m := sessionRE.FindStringSubmatch(line); m != nil {
+			s, err := ParseChineseNumber(m[1])
+			if err != nil || s <= 0 {
+				p.errorf(n, "cannot read the session number in %q", line)
+			} else {
+				p.rep.Session = s
+			}
+		}
+	}
+	if p.rep.Symbol == "" {
+		if m := symbolRE.FindString(line); m != "" {
+			p.rep.Symbol = m
+		}
+	}
+	p.preTable = append(p.preTable, numberedLine{n, line})
+}
+
+// startTable reads the annex title and reporting period from the lines just
+// above the first header row: the period is printed under the title.
+func (p *parser) startTable(n int) {
+	pre := p.preTable
+	if len(pre) > 0 {
+		last := pre[len(pre)-1]
+		if _, err := ParsePeriod(last.text); err == nil {
+			p.rep.Period = cleanText(last.text)
+			pre = pre[:len(pre)-1]
+		} else {
+			p.warnf(last.n, "no reporting period above the table (found %q)", last.text)
+		}
+	}
+	if len(pre) > 0 {
+		title := pre[len(pre)-1].text
+		if m := markerRE.FindStringSubmatch(title); m != nil {
+			p.titleNote = m[1]
+		}
+	}
+	if p.rep.Session == 0 {
+		p.errorf(n, "no session line (第…届会议) before the activity table")
+	}
+}
+
+func (p *parser) footnoteText(n int, label, text string) {
+	if prev, dup := p.fnLine[label]; dup {
+		p.errorf(n, "footnote ^%s is defined twice (first on line %d)", label, prev)
+		return
+	}
+	p.footnotes[label] = cleanText(text)
+	p.fnLine[label] = n
+	p.lastFn = label
+}
+
+// heading handles group and section headings; it reports whether the text was one.
+func (p *parser) heading(n int, text string) bool {
+	if m := sectionRE.FindStringSubmatch(text); m != nil {
+		p.section = m[1] + "(" + strings.ToLower(m[2]) + ")"
+		p.sectionTitle = cleanText(m[3])
+		p.state, p.stateCode, p.annex2 = "", "", false
+		p.last = nil
+		return true
+	}
+	if groupRE.MatchString(text) {
+		p.section, p.sectionTitle = "", ""
+		p.state, p.stateCode, p.annex2 = "", "", false
+		p.last = nil
+		return true
+	}
+	return false
+}
+
+func (p *parser) row(n int, cells []string) {
+	if len(cells) > 4 {
+		for _, c := range cells[4:] {
+			if c != "" {
+				p.errorf(n, "row has %d cells; a table row has 4 (国家, 日期/期间, 活动和背景, 评论)", len(cells))
+				return
+			}
+		}
+	}
+	for len(cells) < 4 {
+		cells = append(cells, "")
+	}
+	var labels []string
+	for i, c := range cells[:4] {
+		for _, m := range markerRE.FindAllStringSubmatch(c, -1) {
+			labels = append(labels, m[1])
+		}
+		cells[i] = markerRE.ReplaceAllString(c, "")
+	}
+	stateCell, dateCell, activity, comment := cells[0], cells[1], cells[2], cells[3]
+
+	if dateCell == "" && activity == "" && comment == "" && len(labels) == 0 {
+		if p.heading(n, stateCell) {
+			return
+		}
+	}
+	if stateCell == "" && dateCell == "" {
+		if activity == "" && comment == "" && len(labels) == 0 {
+			return // a row of empty cells carries nothing
+		}
+		if p.last == nil {
+			p.errorf(n, "continuation row (no state, no date) but there is no record before it to continue")
+			return
+		}
+		p.last.Activity = cleanText(p.last.Activity + " " + activity)
+		p.last.Comment = cleanText(p.last.Comment + " " + comment)
+		p.last.labels = append(p.last.labels, labels...)
+		return
+	}
+	if p.section == "" {
+		p.errorf(n, "row outside any section: expected a heading such as \"1(a). 与附件2国家有关的活动\" before it")
+		return
+	}
+	if stateCell != "" {
+		p.setState(n, stateCell)
+	} else if p.state == "" {
+		p.errorf(n, "row has no state and no state row comes before it in section %s", p.section)
+		return
+	}
+	if dateCell == "" {
+		p.errorf(n, "row for %s has no date/period", p.state)
+		return
+	}
+	per, err := ParsePeriod(dateCell)
+	if err != nil {
+		p.errorf(n, "%v", err)
+		return
+	}
+	rec := &pendingRecord{
+		Record: Record{
+			Report:       p.rep.ID,
+			Section:      p.section,
+			SectionTitle: p.sectionTitle,
+			State:        p.state,
+			StateCode:    p.stateCode,
+			Annex2:       p.annex2,
+			Period:       cleanText(dateCell),
+			Start:        per.Start.Format(dateLayout),
+			End:          per.End.Format(dateLayout),
+			Months:       per.Months,
+			Activity:     cleanText(activity),
+			Comment:      cleanText(comment),
+			Source:       fmt.Sprintf("%s:%d", p.file, n),
+		},
+		labels: labels,
+		line:   n,
+	}
+	p.records = append(p.records, rec)
+	p.last = rec
+}
+
+func (p *parser) setState(n int, cell string) {
+	name := removeSpaces(cell)
+	if st, ok := p.gz.Lookup(name); ok {
+		p.state, p.stateCode, p.annex2 = st.Name, st.Code, st.Annex2
+		return
+	}
+	p.state, p.stateCode, p.annex2 = name, "", false
+	p.warnf(n, "unknown state name %q: kept as written, without a country code", name)
+}
+
+// finish resolves footnotes, which are printed after the rows that cite
+// them, and checks the report as a whole.
+func (p *parser) finish() {
+	if !p.inTable {
+		p.errorf(0, "no activity table: the header row \"国家 日期/期间 活动和背景 评论\" was not found")
+		return
+	}
+	if len(p.records) == 0 && len(p.errs) == 0 {
+		p.errorf(0, "the activity table has no rows")
+	}
+	if p.titleNote != "" {
+		if t, ok := p.footnotes[p.titleNote]; ok {
+			p.rep.Footnote = t
+		} else {
+			p.warnf(1, "the annex title cites footnote ^%s but its text was not found", p.titleNote)
+		}
+	}
+	if p.rep.Date == "" {
+		p.warnf(1, "no closing date line found after the table")
+	}
+	p.rep.Records = make([]Record, 0, len(p.records))
+	for i, pr := range p.records {
+		rec := pr.Record
+		rec.ID = fmt.Sprintf("%s-%03d", p.rep.ID, i+1)
+		rec.Session = p.rep.Session
+		rec.Footnotes = []string{}
+		seen := map[string]bool{}
+		for _, l := range pr.labels {
+			if seen[l] {
+				continue
+			}
+			seen[l] = true
+			t, ok := p.footnotes[l]
+			if !ok {
+				p.errorf(pr.line, "footnote marker ^%s has no footnote text in the report", l)
+				continue
+			}
+			rec.Footnotes = append(rec.Footnotes, t)
+		}
+		p.rep.Records = append(p.rep.Records, rec)
+	}
+}

@@ -1,0 +1,305 @@
+package index
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search/query"
+)
+
+// Field weights: a match in what a state did matters more than one in the
+// comment, which matters more than one in a footnote or a section title.
+var textFieldBoosts = []struct {
+	field string
+	boost float64
+}{
+	{"activity", 3},
+	{"comment", 2},
+	{"footnotes", 1},
+	{"section_title", 0.5},
+}
+
+const (
+	// wholeQueryBoost rewards records where the words of a multi-word query
+	// stand together, above records that merely contain them all.
+	wholeQueryBoost = 2
+	// stateBoost ranks a state's own rows first when its name is searched;
+	// mentionBoost ranks rows naming it above rows naming a longer name
+	// that contains it (印度 in 印度尼西亚).
+	stateBoost   = 6
+	mentionBoost = 3
+)
+
+// synonymGroups are names of the same thing that the reports use side by
+// side, in search form.
+var synonymGroups = [][]string{
+	{"全面禁止核试验条约", "全面禁核试条约", "禁核试条约", "全面禁试条约", "ctbt"},
+	{"全面禁止核试验条约组织", "禁核试组织", "ctbto"},
+	{"全面禁止核试验条约组织筹备委员会", "禁核试组织筹委会"},
+	{"不扩散核武器条约", "不扩散条约", "npt"},
+	{"国际监测系统", "ims"},
+}
+
+var synonyms = func() map[string][]string {
+	m := map[string][]string{}
+	for _, g := range synonymGroups {
+		for _, w := range g {
+			for _, o := range g {
+				if o != w {
+					m[w] = append(m[w], o)
+				}
+			}
+		}
+	}
+	return m
+}()
+
+// compiled is a parsed query made ready for Bleve.
+type compiled struct {
+	query      query.Query // nil: match everything
+	highlight  []string    // search-form strings to mark in hits
+	expansions []Expansion
+}
+
+// compileQuery turns the user's query into a Bleve query.
+func (ix *Index) compileQuery(q string) (*compiled, error) {
+	clauses, err := parseQuery(q)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{}
+	var must, mustNot []query.Query
+	var plainWords []string
+	for _, cl := range clauses {
+		sub, err := ix.clauseQuery(cl, c)
+		if err != nil {
+			return nil, err
+		}
+		if sub == nil {
+			continue
+		}
+		if cl.op == '-' {
+			mustNot = append(mustNot, sub)
+			continue
+		}
+		must = append(must, sub)
+		if cl.field == "" && !cl.phrase {
+			plainWords = append(plainWords, cl.text)
+		}
+	}
+	if len(must) == 0 && len(mustNot) == 0 {
+		return c, nil
+	}
+	var should []query.Query
+	if len(plainWords) > 1 {
+		whole := strings.Join(plainWords, "")
+		if wq := textQuery(whole, nil, wholeQueryBoost); wq != nil {
+			should = append(should, wq)
+			c.highlight = append(c.highlight, searchForm(whole))
+		}
+	}
+	if len(must) == 0 {
+		must = append(must, query.NewMatchAllQuery())
+	}
+	bq := query.NewBooleanQuery(must, should, mustNot)
+	c.query = bq
+	return c, nil
+}
+
+func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
+	positive := cl.op != '-'
+	switch kind := queryFields[cl.field]; {
+	case cl.field == "":
+		return ix.wordQuery(cl, c, positive), nil
+	case kind == "text":
+		sf := searchForm(cl.text)
+		if positive {
+			c.highlight = append(c.highlight, sf)
+		}
+		return textQuery(cl.text, []string{cl.field}, 1), nil
+	case kind == "state":
+		if st, ok := ix.gz.Lookup(cl.text); ok {
+			return termQuery("state_code", st.Code, 1), nil
+		}
+		return termQuery("state", removeSpaces(cl.text), 1), nil
+	case kind == "section":
+		s, err := normalizeSection(cl.text)
+		if err != nil {
+			return nil, &RequestError{Param: "q", Msg: err.Error()}
+		}
+		return termQuery("section", s, 1), nil
+	case kind == "month":
+		if err := validateMonth(cl.text); err != nil {
+			return nil, &RequestError{Param: "q", Msg: err.Error()}
+		}
+		return termQuery("months", cl.text, 1), nil
+	case kind == "bool":
+		switch strings.ToLower(cl.text) {
+		case "true", "1", "yes", "是":
+			return termQuery(cl.field, "true", 1), nil
+		case "false", "0", "no", "否":
+			return termQuery(cl.field, "false", 1), nil
+		}
+		return nil, &RequestError{Param: "q", Msg: fmt.Sprintf("%s: %q is not true or false", cl.field, cl.text)}
+	case cl.field == "state_code":
+		return termQuery("state_code", strings.ToUpper(cl.text), 1), nil
+	default:
+		return termQuery(cl.field, cl.text, 1), nil
+	}
+}
+
+// wordQuery matches one word or phrase of the query in the text fields. An
+// unquoted word also finds its variants: the official name of a state named
+// as people say it, and the other names of the Treaty and its bodies.
+func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
+	sf := strings.TrimSpace(searchForm(cl.text))
+	if sf == "" {
+		return nil
+	}
+	alts := []query.Query{}
+	if q := textQuery(cl.text, nil, 1); q != nil {
+		alts = append(alts, q)
+	}
+	if positive {
+		c.highlight = append(c.highlight, sf)
+	}
+	if cl.phrase {
+		if len(alts) == 0 {
+			return nil
+		}
+		return alts[0]
+	}
+	var variants []string
+	for _, v := range synonyms[sf] {
+		variants = append(variants, v)
+	}
+	if st, ok := ix.lookupState(cl.text, sf); ok {
+		alts = append(alts, termQuery("state_code", st.Code, stateBoost), termQuery("mentions", st.Code, mentionBoost))
+		if name := searchForm(st.Name); name != sf && !strings.Contains(sf, name) {
+			variants = append(variants, st.Name)
+		}
+	}
+	for _, v := range variants {
+		if q := textQuery(v, nil, 1); q != nil {
+			alts = append(alts, q)
+		}
+		if positive {
+			c.highlight = append(c.highlight, searchForm(v))
+		}
+	}
+	if len(variants) > 0 && positive {
+		c.expansions = append(c.expansions, Expansion{Term: cl.text, Variants: variants})
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return query.NewDisjunctionQuery(alts)
+}
+
+// lookupState finds a state by any of its names; the search form makes
+// traditional spellings (韓國) work too.
+func (ix *Index) lookupState(typed, sf string) (State, bool) {
+	if utf8.RuneCountInString(sf) < 2 {
+		return State{}, false
+	}
+	if st, ok := ix.gz.Lookup(sf); ok {
+		return st, true
+	}
+	return ix.gz.Lookup(typed)
+}
+
+// textQuery matches text as a phrase in the given text fields (all of them
+// when fields is nil). A phrase of bigrams is what makes a Chinese word match
+// only where its characters stand together. A single ideograph is looked up
+// in the unigram field: inside a run of ideographs the cjk analyzer indexes
+// only bigrams, so 国 would otherwise find almost nothing.
+func textQuery(text string, fields []string, boost float64) query.Query {
+	sf := strings.TrimSpace(searchForm(text))
+	if sf == "" || !hasSearchable(sf) {
+		return nil
+	}
+	if r, size := utf8.DecodeRuneInString(sf); size == len(sf) && unicode.Is(unicode.Han, r) {
+		return termQuery("unigram", sf, boost)
+	}
+	var alts []query.Query
+	for _, f := range textFieldBoosts {
+		if fields != nil && !containsString(fields, f.field) {
+			continue
+		}
+		pq := query.NewMatchPhraseQuery(sf)
+		pq.SetField(f.field)
+		pq.Analyzer = "cjk"
+		pq.SetBoost(f.boost * boost)
+		alts = append(alts, pq)
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return query.NewDisjunctionQuery(alts)
+}
+
+// hasSearchable reports whether the analyzer would keep any token of s:
+// a query of only punctuation matches nothing and must not become a clause.
+func hasSearchable(s string) bool {
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func termQuery(field, term string, boost float64) query.Query {
+	q := query.NewTermQuery(term)
+	q.SetField(field)
+	q.SetBoost(boost)
+	return q
+}
+
+var sectionCodeRE = regexp.MustCompile(`^([0-9])\s*[(（]?\s*([a-zA-Z])\s*[)）]?$`)
+
+// normalizeSection accepts 1(a), 1 (a), 1a and 1（a）.
+func normalizeSection(s string) (string, error) {
+	m := sectionCodeRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return "", fmt.Errorf("section %q is not a section code such as 1(a), 1(b), 2(a) or 2(b)", s)
+	}
+	return m[1] + "(" + strings.ToLower(m[2]) + ")", nil
+}
+
+var monthRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+
+func validateMonth(s string) error {
+	if !monthRE.MatchString(s) {
+		return fmt.Errorf("month %q is not a month written YYYY-MM, such as 2006-09", s)
+	}
+	return nil
+}
+
+// dedupe sorts and removes duplicates, for highlight terms.
+func dedupe(ss []string) []string {
+	sort.Strings(ss)
+	out := ss[:0]
+	for i, s := range ss {
+		if s != "" && (i == 0 || s != ss[i-1]) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

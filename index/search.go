@@ -1,0 +1,104 @@
+package index
+
+import (
+	"errors"
+	"time"
+)
+
+// Limits on a search request. They protect the server from requests that
+// would cost far more than any person needs; the web layer relies on Search
+// to enforce them.
+const (
+	MaxQueryRunes   = 512   // longer queries are pasted documents, not searches
+	DefaultPageSize = 20    // what one screen of results shows
+	MaxPageSize     = 100   // beyond this, use the CSV export
+	MaxPage         = 1000  // deep pages are never read; they only cost
+	MaxFilterValues = 50    // values per filter, e.g. states ticked at once
+	MaxExportRows   = 10000 // rows of one CSV export
+)
+
+// Sort orders accepted in Request.Sort.
+const (
+	SortRelevance = "relevance" // best match first; the default when there is a query
+	SortNewest    = "newest"    // latest period first; the default without a query
+	SortOldest    = "oldest"
+)
+
+// Request is one search: free text plus filters. Each filter holds values that
+// are ORed; different filters are ANDed.
+type Request struct {
+	Query   string
+	States  []string // canonical state names (as in Record.State); names people type are accepted too
+	Section []string // "1(a)" …
+	Months  []string // "YYYY-MM"
+	Reports []string // report ids
+	Sort    string   // "" picks relevance with a query and newest without
+	Page    int      // 1-based; 0 means 1
+	Size    int      // 0 means DefaultPageSize
+}
+
+// Result is one page of hits with facet counts.
+type Result struct {
+	Query      string
+	Total      uint64
+	Took       time.Duration
+	Page, Size int
+	Sort       string
+	Hits       []Hit
+	Facets     Facets
+	Expansions []Expansion // how the query was understood, for explaining it to the user
+}
+
+// Hit is a record that matched, with its score and highlighted fragments.
+type Hit struct {
+	Record
+	Score float64
+	// Highlights maps a text field ("activity", "comment", "footnotes") to
+	// HTML fragments: text escaped, matches wrapped in <mark>…</mark>.
+	Highlights map[string][]string
+}
+
+// Facets holds the counts per value of each facet field. Counts are
+// disjunctive: a facet's counts ignore the facet's own filter, so the user
+// sees what else could be selected.
+type Facets struct {
+	State   []FacetValue
+	Section []FacetValue
+	Month   []FacetValue
+	Report  []FacetValue
+}
+
+// FacetValue is one value of a facet and the number of matching records.
+type FacetValue struct {
+	Value    string
+	Label    string // human label: the section's title, the state's English name
+	Count    int
+	Selected bool
+	Annex2   bool // for states: one of the 44 Annex 2 states
+}
+
+// Expansion tells the user how a query word was understood.
+type Expansion struct {
+	Term     string   // as typed
+	Variants []string // what was searched in addition, e.g. 英国 → 大不列颠及北爱尔兰联合王国
+}
+
+// RequestError is a problem with a request that the person who sent it can
+// fix; its message is meant for them.
+type RequestError struct {
+	Param string // the request parameter at fault: "q", "page", …
+	Msg   string
+}
+
+func (e *RequestError) Error() string { return e.Param + ": " + e.Msg }
+
+// ErrNotFound is returned for an unknown record id.
+var ErrNotFound = errors.New("record not found")
+
+// SectionTitles are the titles of the four sections of every report's annex.
+var SectionTitles = map[string]string{
+	"1(a)": "与附件2国家有关的活动",
+	"1(b)": "与非附件2国家有关的活动",
+	"2(a)": "全球",
+	"2(b)": "区域",
+}
