@@ -1,0 +1,442 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"ctbtsearch"
+)
+
+// testIndex is an in-memory index with the real mapping.json holding the
+// sample report and the second-year fixture, built once per test binary.
+var testIndex = sync.OnceValues(func() (*Index, error) {
+	ix, err := NewMemory()
+	if err != nil {
+		return nil, err
+	}
+	gz := DefaultGazetteer()
+	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	if err != nil {
+		return nil, err
+	}
+	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.Add(context.Background(), nil, a62, a64); err != nil {
+		return nil, err
+	}
+	return ix, nil
+})
+
+func mustReadSample() []byte {
+	data, err := ctbtsearch.SampleReports.ReadFile(sampleName)
+	if err != nil {
+		panic(err)
+	}
+	return data
+}
+
+func openTestIndex(t testing.TB) *Index {
+	t.Helper()
+	ix, err := testIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func doSearch(t *testing.T, req Request) *Result {
+	t.Helper()
+	res, err := openTestIndex(t).Search(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Search(%+v): %v", req, err)
+	}
+	return res
+}
+
+func facetCount(vals []FacetValue, value string) int {
+	for _, v := range vals {
+		if v.Value == value {
+			return v.Count
+		}
+	}
+	return -1
+}
+
+// countRecords counts the records of both test reports that satisfy pred,
+// so expected totals are computed from the data, not copied from output.
+func countRecords(t *testing.T, pred func(Record) bool) int {
+	t.Helper()
+	gz := DefaultGazetteer()
+	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range append(a62.Records, a64.Records...) {
+		if pred(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func textOf(r Record) string {
+	return searchForm(r.Activity + "\n" + r.Comment + "\n" + strings.Join(r.Footnotes, "\n") + "\n" + r.SectionTitle)
+}
+
+func TestSearchTotals(t *testing.T) {
+	contains := func(s string) func(Record) bool {
+		return func(r Record) bool { return strings.Contains(textOf(r), s) }
+	}
+	cases := []struct {
+		name  string
+		req   Request
+		match func(Record) bool // the records that must be found, computed from the data
+	}{
+		{"empty query lists everything", Request{}, func(Record) bool { return true }},
+		{"phrase", Request{Query: `"附件2国家"`}, contains("附件2国家")},
+		{"word", Request{Query: "部长级会议"}, contains("部长级会议")},
+		{"words must all match", Request{Query: "附件2 国家"}, func(r Record) bool {
+			return strings.Contains(textOf(r), "附件2") && strings.Contains(textOf(r), "国家")
+		}},
+		{"state name as typed", Request{Query: "委内瑞拉"}, func(r Record) bool {
+			return r.StateCode == "VEN" || strings.Contains(textOf(r), "委内瑞拉")
+		}},
+		{"exclusion", Request{Query: "附件2国家 -非附件2"}, func(r Record) bool {
+			return strings.Contains(textOf(r), "附件2国家") && !strings.Contains(textOf(r), "非附件2")
+		}},
+		{"filter by section", Request{Section: []string{"1(a)"}}, func(r Record) bool { return r.Section == "1(a)" }},
+		{"two sections are ORed", Request{Section: []string{"1(a)", "2 (b)"}}, func(r Record) bool { return r.Section == "1(a)" || r.Section == "2(b)" }},
+		{"filters are ANDed", Request{Section: []string{"2(a)"}, States: []string{"意大利", "英国"}}, func(r Record) bool {
+			return r.Section == "2(a)" && (r.StateCode == "ITA" || r.StateCode == "GBR")
+		}},
+		{"month filter on multi-valued months", Request{Months: []string{"2007-03"}}, func(r Record) bool {
+			return containsString(r.Months, "2007-03")
+		}},
+		{"report filter", Request{Reports: []string{"a64-ctbt-universality"}, Query: "附件2国家"}, func(r Record) bool {
+			return r.Report == "a64-ctbt-universality" && strings.Contains(textOf(r), "附件2国家")
+		}},
+		{"field query", Request{Query: "state:英国 section:2(a)"}, func(r Record) bool { return r.StateCode == "GBR" && r.Section == "2(a)" }},
+		{"comment field", Request{Query: "comment:新闻发布会"}, func(r Record) bool { return strings.Contains(searchForm(r.Comment), "新闻发布会") }},
+		{"unknown state in filter", Request{States: []string{"欧洲联盟"}}, func(r Record) bool { return r.State == "欧洲联盟" }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := countRecords(t, tc.match)
+			if want == 0 {
+				t.Fatal("the case matches no record; it tests nothing")
+			}
+			res := doSearch(t, tc.req)
+			if int(res.Total) != want {
+				t.Errorf("total = %d, want %d", res.Total, want)
+			}
+		})
+	}
+}
+
+func TestSearchFacets(t *testing.T) {
+	all := doSearch(t, Request{})
+	if facetCount(all.Facets.Section, "1(a)") != 28 || facetCount(all.Facets.Section, "2(a)") != 52 {
+		t.Errorf("section facet = %+v", all.Facets.Section)
+	}
+	months := countRecords(t, func(r Record) bool { return containsString(r.Months, "2006-09") })
+	if got := facetCount(all.Facets.Month, "2006-09"); got != months {
+		t.Errorf("month 2006-09 count = %d, want %d (records touching the month)", got, months)
+	}
+	if len(all.Facets.Month) < 24 {
+		t.Errorf("month facet lists %d values; it must list all of them", len(all.Facets.Month))
+	}
+	states := map[string]bool{}
+	countRecords(t, func(r Record) bool { states[r.State] = true; return true })
+	if got, want := len(all.Facets.State), len(states); got != want {
+		t.Errorf("state facet lists %d values, want every state (%d)", got, want)
+	}
+	for _, v := range all.Facets.State {
+		if v.Value == "大不列颠及北爱尔兰联合王国" && (!v.Annex2 || v.Label == "") {
+			t.Errorf("UK facet value = %+v", v)
+		}
+	}
+
+	t.Run("disjunctive: a facet ignores its own filter", func(t *testing.T) {
+		res := doSearch(t, Request{Section: []string{"1(a)"}})
+		if res.Total != 28 {
+			t.Fatalf("total = %d", res.Total)
+		}
+		for _, s := range all.Facets.Section {
+			if got := facetCount(res.Facets.Section, s.Value); got != s.Count {
+				t.Errorf("section %s: %d, want the unfiltered %d", s.Value, got, s.Count)
+			}
+		}
+		for _, v := range res.Facets.Section {
+			if v.Selected != (v.Value == "1(a)") {
+				t.Errorf("section %s selected = %v", v.Value, v.Selected)
+			}
+		}
+		// Other facets are narrowed by the section filter.
+		want := countRecords(t, func(r Record) bool { return r.Section == "1(a)" && r.StateCode == "JPN" })
+		if got := facetCount(res.Facets.State, "日本"); got != want {
+			t.Errorf("state 日本 within 1(a) = %d, want %d", got, want)
+		}
+	})
+	t.Run("disjunctive with a query and two filters", func(t *testing.T) {
+		res := doSearch(t, Request{Query: "附件2国家", Section: []string{"1(b)"}, States: []string{"德国"}})
+		want := countRecords(t, func(r Record) bool {
+			return r.StateCode == "DEU" && strings.Contains(textOf(r), "附件2国家")
+		})
+		sum := 0
+		for _, v := range res.Facets.Section {
+			sum += v.Count
+		}
+		if sum != want {
+			t.Errorf("section counts sum to %d, want %d (Germany's matching records in every section)", sum, want)
+		}
+		wantFR := countRecords(t, func(r Record) bool {
+			return r.Section == "1(b)" && r.StateCode == "FRA" && strings.Contains(textOf(r), "附件2国家")
+		})
+		if got := facetCount(res.Facets.State, "法国"); got != wantFR {
+			t.Errorf("state 法国 = %d, want %d", got, wantFR)
+		}
+	})
+	t.Run("selected value with no records stays listed", func(t *testing.T) {
+		res := doSearch(t, Request{Query: "委内瑞拉", States: []string{"日本"}})
+		found := false
+		for _, v := range res.Facets.State {
+			if v.Value == "日本" {
+				found = v.Selected
+			}
+		}
+		if !found {
+			t.Errorf("selected state missing from facet: %+v", res.Facets.State)
+		}
+	})
+}
+
+func TestSearchSortAndPaging(t *testing.T) {
+	newest := doSearch(t, Request{Size: 100, Sort: SortNewest})
+	for i := 1; i < len(newest.Hits); i++ {
+		if newest.Hits[i-1].Start < newest.Hits[i].Start {
+			t.Fatalf("newest: %s before %s", newest.Hits[i-1].Start, newest.Hits[i].Start)
+		}
+	}
+	oldest := doSearch(t, Request{Size: 5, Sort: SortOldest})
+	if oldest.Hits[0].Start != "2006-05-15" {
+		t.Errorf("oldest first = %s", oldest.Hits[0].Start)
+	}
+	if def := doSearch(t, Request{}); def.Sort != SortNewest {
+		t.Errorf("empty query sorts by %s, want newest", def.Sort)
+	}
+	if def := doSearch(t, Request{Query: "条约"}); def.Sort != SortRelevance {
+		t.Errorf("query sorts by %s, want relevance", def.Sort)
+	}
+
+	seen := map[string]bool{}
+	var total uint64
+	for page := 1; page <= 7; page++ {
+		res := doSearch(t, Request{Query: "条约", Page: page, Size: 10})
+		if page == 1 {
+			total = res.Total
+		} else if res.Total != total {
+			t.Fatalf("total changed between pages: %d then %d", total, res.Total)
+		}
+		for _, h := range res.Hits {
+			if seen[h.ID] {
+				t.Fatalf("page %d repeats %s", page, h.ID)
+			}
+			seen[h.ID] = true
+		}
+	}
+	if want := min(int(total), 70); len(seen) != want {
+		t.Errorf("7 pages of 10 gave %d distinct hits, want %d", len(seen), want)
+	}
+	beyond := doSearch(t, Request{Query: "条约", Page: 50, Size: 10})
+	if len(beyond.Hits) != 0 || beyond.Total != total {
+		t.Errorf("page past the end: %d hits, total %d", len(beyond.Hits), beyond.Total)
+	}
+}
+
+func TestSearchHighlights(t *testing.T) {
+	cases := []struct {
+		name, query, contains string
+	}{
+		{"adjacent terms merge into one mark", "附件2 国家", "<mark>附件2国家</mark>"},
+		{"quoted phrase", `"附件2国家"`, "<mark>附件2国家</mark>"},
+		{"official name for a common name", "委内瑞拉", "<mark>委内瑞拉玻利瓦尔共和国</mark>"},
+		{"word", "部长级会议", "<mark>部长级会议</mark>"},
+		{"last character of an overlapping match is marked", "联合国", "<mark>联合国</mark>"},
+		{"traditional query marks simplified text", "聯合國", "<mark>联合国</mark>"},
+		{"ampersand is escaped", "核查", "<mark>核查</mark>&amp;透明"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := doSearch(t, Request{Query: tc.query, Size: 100})
+			if res.Total == 0 {
+				t.Fatal("no hits")
+			}
+			for _, h := range res.Hits {
+				for _, frags := range h.Highlights {
+					for _, f := range frags {
+						if strings.Contains(f, tc.contains) {
+							return
+						}
+					}
+				}
+			}
+			t.Errorf("no highlight contains %q", tc.contains)
+		})
+	}
+}
+
+func TestHighlightField(t *testing.T) {
+	long := strings.Repeat("这是很长的背景文字。", 40) + "部长级会议" + strings.Repeat("其他内容。", 40) + "部长级会议"
+	cases := []struct {
+		name  string
+		text  string
+		terms []string
+		want  []string
+	}{
+		{"escapes everything", `<script>&"附件2国家"`, []string{"附件2国家"}, []string{`&lt;script&gt;&amp;&#34;<mark>附件2国家</mark>&#34;`}},
+		{"spaces inside a match", "附件 2 国家", []string{"附件2国家"}, []string{"<mark>附件 2 国家</mark>"}},
+		{"punctuation inside a match", "批准《条约》", []string{"批准条约"}, []string{"<mark>批准《条约</mark>》"}},
+		{"overlapping terms merge", "全面禁止核试验条约组织", []string{"全面禁止核试验条约", "条约组织"}, []string{"<mark>全面禁止核试验条约组织</mark>"}},
+		{"no match", "文字", []string{"附件"}, nil},
+		{"full-width digits in the text", "附件２国家", []string{"附件2国家"}, []string{"<mark>附件２国家</mark>"}},
+		{"long field gives fragments", long, []string{"部长级会议"}, []string{
+			"…" + strings.Repeat("这是很长的背景文字。", 6) + "<mark>部长级会议</mark>" + strings.Repeat("其他内容。", 12) + "…",
+			"…" + strings.Repeat("其他内容。", 12) + "<mark>部长级会议</mark>",
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := highlightField(tc.text, tc.terms)
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") || len(got) != len(tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSearchBadRequests(t *testing.T) {
+	cases := []struct {
+		name  string
+		req   Request
+		param string
+	}{
+		{"negative page", Request{Page: -1}, "page"},
+		{"page too deep", Request{Page: MaxPage + 1}, "page"},
+		{"size too big", Request{Size: MaxPageSize + 1}, "size"},
+		{"negative size", Request{Size: -5}, "size"},
+		{"unknown sort", Request{Sort: "random"}, "sort"},
+		{"month not YYYY-MM", Request{Months: []string{"2006-13"}}, "month"},
+		{"month with slash", Request{Months: []string{"2006/06"}}, "month"},
+		{"bad section", Request{Section: []string{"3(z)x"}}, "section"},
+		{"query too long", Request{Query: strings.Repeat("核", MaxQueryRunes+1)}, "q"},
+		{"invalid UTF-8", Request{Query: "附件\xff"}, "q"},
+		{"unknown field", Request{Query: "colour:红"}, "q"},
+		{"field without value", Request{Query: "state: 日本"}, "q"},
+		{"bad month in query", Request{Query: "month:2006"}, "q"},
+		{"too many filter values", Request{States: make([]string, MaxFilterValues+1)}, "state"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := openTestIndex(t).Search(context.Background(), tc.req)
+			var re *RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *RequestError", err)
+			}
+			if re.Param != tc.param || re.Msg == "" {
+				t.Errorf("err = %+v, want param %s with a message", re, tc.param)
+			}
+		})
+	}
+}
+
+// Forgiving input: what a person may type by accident still searches.
+func TestSearchForgiving(t *testing.T) {
+	cases := []struct {
+		name, query string
+		min         uint64
+	}{
+		{"unbalanced quote", `"附件2国家`, 10},
+		{"chinese quotes make a phrase", "“附件2国家”", 10},
+		{"time-like colon is text", "10:30", 0},
+		{"only punctuation", "《》", 0},
+		{"wildcard is text", "附件*", 10},
+		{"regexp syntax is text", "/附件.*/", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := doSearch(t, Request{Query: tc.query})
+			if res.Total < tc.min {
+				t.Errorf("total = %d, want ≥ %d", res.Total, tc.min)
+			}
+		})
+	}
+}
+
+func TestRecord(t *testing.T) {
+	ix := openTestIndex(t)
+	r, err := ix.Record(context.Background(), "a62-ctbt-universality-032")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.State != "乌克兰" || len(r.Footnotes) != 1 {
+		t.Errorf("record = %+v", r)
+	}
+	for _, id := range []string{"nope", "", strings.Repeat("x", 300), "a62-ctbt-universality-999"} {
+		if _, err := ix.Record(context.Background(), id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("Record(%q) err = %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	ix := openTestIndex(t)
+	var ids []string
+	err := ix.Export(context.Background(), Request{Query: "附件2国家", Sort: SortOldest}, func(r Record) error {
+		ids = append(ids, r.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := doSearch(t, Request{Query: "附件2国家"})
+	if len(ids) != int(res.Total) {
+		t.Errorf("exported %d, total %d", len(ids), res.Total)
+	}
+}
+
+func TestReplaceReport(t *testing.T) {
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	rep, err := ParseReport(sampleName, mustReadSample(), DefaultGazetteer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Add(ctx, nil, rep); err != nil {
+		t.Fatal(err)
+	}
+	smaller := *rep
+	smaller.Records = rep.Records[:10]
+	if err := ix.Add(ctx, nil, &smaller); err != nil {
+		t.Fatal(err)
+	}
+	if n := ix.DocCount(); n != 10 {
+		t.Errorf("after re-indexing a report with 10 records: %d documents", n)
+	}
+	if infos := ix.Reports(); len(infos) != 1 || infos[0].Records != 10 {
+		t.Errorf("reports = %+v", infos)
+	}
+}
