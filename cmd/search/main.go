@@ -1,0 +1,199 @@
+// Command search serves the CTBT universality report search: the HTML search
+// page and the JSON API.
+//
+// Usage:
+//
+//	search [-index DIR] [-addr HOST:PORT] [-reload DURATION]
+//
+// Flags (each may also come from the environment; a flag wins):
+//
+//	-index   index location, as built by the indexer command
+//	         (env CTBT_INDEX; default: the user cache directory, e.g. ~/.cache/ctbtsearch/index)
+//	-addr    address to listen on (env CTBT_ADDR; default :8080)
+//	-reload  how often to look for a newly published index (env CTBT_RELOAD; default 2s)
+//
+// When the location holds no index yet, search builds one from the sample
+// reports embedded in the binary, so `go run ./cmd/search` serves real
+// results at once. When the indexer publishes a new index, the server
+// switches to it without a restart (also at once on SIGHUP). SIGINT or
+// SIGTERM shut it down gracefully.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"ctbtsearch/index"
+	"ctbtsearch/web"
+)
+
+// Server timeouts: generous for people on slow links, short enough that idle
+// or stalled connections cannot pile up.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second // a 10,000-row CSV export on a slow link
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 15 * time.Second
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "search:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// DefaultIndexDir is where the index lives unless told otherwise: a cache,
+// since it can always be rebuilt from the reports.
+func DefaultIndexDir() string {
+	if dir := os.Getenv("CTBT_INDEX"); dir != "" {
+		return dir
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return filepath.Join("var", "index")
+	}
+	return filepath.Join(cache, "ctbtsearch", "index")
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	indexDir := fs.String("index", DefaultIndexDir(), "index location (env CTBT_INDEX)")
+	addr := fs.String("addr", envOr("CTBT_ADDR", ":8080"), "address to listen on (env CTBT_ADDR)")
+	reloadDefault, err := time.ParseDuration(envOr("CTBT_RELOAD", "2s"))
+	if err != nil {
+		return fmt.Errorf("CTBT_RELOAD: %w", err)
+	}
+	reload := fs.Duration("reload", reloadDefault, "how often to look for a new index (env CTBT_RELOAD)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if *reload <= 0 {
+		return errors.New("-reload must be positive")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	live, err := openIndex(ctx, *indexDir, log)
+	if err != nil {
+		return err
+	}
+	defer live.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           web.New(live, web.Options{Logger: log}),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go live.Watch(watchCtx, *reload)
+	go reloadOnHangup(watchCtx, live, log)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "serving %d records at http://%s\n", live.DocCount(), displayAddr(ln.Addr()))
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// openIndex opens the index in service at dir, first building one from the
+// bundled sample reports when there is none — or when the one there was
+// built from them by an older version of the mapping.
+func openIndex(ctx context.Context, dir string, log *slog.Logger) (*index.Live, error) {
+	live, err := index.OpenLive(dir, log)
+	switch {
+	case errors.Is(err, index.ErrNoIndex):
+		log.Info("no index yet: building one from the bundled sample reports", "index", dir)
+	case err != nil:
+		return nil, fmt.Errorf("%w (rebuild it with: go run ./cmd/indexer -index %s REPORTS...)", err, dir)
+	case live.Fingerprint() == index.MappingFingerprint():
+		return live, nil
+	case index.IsBundled(live.Reports()):
+		live.Close()
+		log.Info("mapping.json changed: rebuilding the sample index", "index", dir)
+	default:
+		log.Warn("the index was built with another mapping.json; re-run the indexer to use the current one", "index", dir)
+		return live, nil
+	}
+	began := time.Now()
+	reports, err := index.BundledReports()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := index.Publish(ctx, dir, reports, nil); err != nil {
+		return nil, err
+	}
+	log.Info("sample index built", "reports", len(reports), "took", time.Since(began).Round(time.Millisecond))
+	return index.OpenLive(dir, log)
+}
+
+func reloadOnHangup(ctx context.Context, live *index.Live, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if _, err := live.Reload(); err != nil {
+				log.Warn("SIGHUP: index not reloaded", "err", err)
+			}
+		}
+	}
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return a.String()
+}
