@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom" // mapping.json defines a custom analyzer
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk"        // registers the cjk analyzer
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -50,7 +51,13 @@ type Index struct {
 
 	mu      sync.RWMutex
 	reports map[string]ReportInfo
+
+	colMu    sync.Mutex
+	cols     *columns   // of the latest snapshot searched
+	colUsers *waitGroup // searches using cols
 }
+
+type waitGroup = sync.WaitGroup
 
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
@@ -93,7 +100,9 @@ func NewMemory() (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	bi, err := bleve.NewMemOnly(m)
+	// Scorch without a path keeps everything in memory; unlike NewMemOnly's
+	// upsidedown store it numbers documents as the served indexes do.
+	bi, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("new memory index: %w", err)
 	}
@@ -141,8 +150,17 @@ func Open(dir string) (*Index, error) {
 	return ix, nil
 }
 
-// Close releases the index.
-func (ix *Index) Close() error { return ix.bi.Close() }
+// Close releases the index once the searches in progress are done.
+func (ix *Index) Close() error {
+	ix.colMu.Lock()
+	if ix.cols != nil {
+		ix.colUsers.Wait()
+		ix.cols.reader.Close()
+		ix.cols = nil
+	}
+	ix.colMu.Unlock()
+	return ix.bi.Close()
+}
 
 // DocCount is the number of records in the index.
 func (ix *Index) DocCount() uint64 {

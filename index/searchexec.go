@@ -2,30 +2,14 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
-
-// Facet fields and how many values each may list. Month and state lists are
-// shown in full (a century of reports has 1,200 months, the UN under 250
-// states); the limits only guard against a corrupt index.
-var facetFields = []struct {
-	name, field string
-	size        int
-}{
-	{"state", "state", 1000},
-	{"section", "section", 50},
-	{"month", "months", 5000},
-	{"report", "report", 1000},
-}
 
 // validate checks a request against the limits and fills in defaults.
 func validate(req *Request) error {
@@ -87,66 +71,10 @@ func validate(req *Request) error {
 	return nil
 }
 
-// filters builds one disjunction per active filter, keyed by facet name.
-func (ix *Index) filters(req *Request) map[string]query.Query {
-	out := map[string]query.Query{}
-	add := func(name, field string, values []string, canon func(string) string) {
-		if len(values) == 0 {
-			return
-		}
-		var qs []query.Query
-		for _, v := range values {
-			qs = append(qs, termQuery(field, canon(v), 1))
-		}
-		out[name] = query.NewDisjunctionQuery(qs)
-	}
-	same := func(s string) string { return s }
-	add("state", "state", req.States, func(s string) string {
-		if st, ok := ix.gz.Lookup(s); ok {
-			return st.Name
-		}
-		return removeSpaces(s)
-	})
-	add("section", "section", req.Section, same)
-	add("month", "months", req.Months, same)
-	add("report", "report", req.Reports, same)
-	return out
-}
-
-// withFilters combines the main query with every filter but the excluded
-// one. Filters go into one non-scoring conjunction: a filter must not change
-// the ranking, and Bleve keeps only the last of several AddFilter calls.
-func withFilters(main query.Query, filters map[string]query.Query, exclude string) query.Query {
-	var fs []query.Query
-	for _, name := range []string{"state", "section", "month", "report"} {
-		if f, ok := filters[name]; ok && name != exclude {
-			fs = append(fs, f)
-		}
-	}
-	if main == nil {
-		main = query.NewMatchAllQuery()
-	}
-	if len(fs) == 0 {
-		return main
-	}
-	bq := query.NewBooleanQuery([]query.Query{main}, nil, nil)
-	bq.AddFilter(query.NewConjunctionQuery(fs))
-	return bq
-}
-
-func sortOrder(s string) []string {
-	switch s {
-	case SortNewest:
-		return []string{"-start", "-end", "_id"}
-	case SortOldest:
-		return []string{"start", "end", "_id"}
-	}
-	return []string{"-_score", "-start", "_id"}
-}
-
-// Search runs a request: one search for the page of hits and the counts of
-// the facets without an active filter, plus one count-only search per active
-// filter for that facet's disjunctive counts.
+// Search runs a request. One pass over the matches of the query yields the
+// page of hits, the total and the counts of every facet; a facet with an
+// active filter is counted over the documents that pass every other filter,
+// which makes its counts disjunctive.
 func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	began := time.Now()
 	if err := validate(&req); err != nil {
@@ -156,91 +84,61 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	filters := ix.filters(&req)
-
-	main := bleve.NewSearchRequestOptions(withFilters(comp.query, filters, ""), req.Size, (req.Page-1)*req.Size, false)
-	main.Fields = []string{"record"}
-	main.SortBy(sortOrder(req.Sort))
-	if req.Sort != SortRelevance {
-		main.Score = "none"
-	}
-	for _, f := range facetFields {
-		if _, active := filters[f.name]; !active {
-			main.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-		}
-	}
-
-	type facetRun struct {
-		name string
-		res  *bleve.SearchResult
-		err  error
-	}
-	var wg sync.WaitGroup
-	runs := make([]facetRun, 0, len(filters))
-	for _, f := range facetFields {
-		if _, active := filters[f.name]; active {
-			runs = append(runs, facetRun{name: f.name})
-		}
-	}
-	for i := range runs {
-		f := facetByName(runs[i].name)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := bleve.NewSearchRequestOptions(withFilters(comp.query, filters, f.name), 0, 0, false)
-			r.Score = "none"
-			r.AddFacet(f.name, bleve.NewFacetRequest(f.field, f.size))
-			runs[i].res, runs[i].err = ix.bi.SearchInContext(ctx, r)
-		}()
-	}
-	res, err := ix.bi.SearchInContext(ctx, main)
-	wg.Wait()
+	cols, release, err := ix.snapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
-	facetResults := search.FacetResults{}
-	for name, fr := range res.Facets {
-		facetResults[name] = fr
+	defer release()
+	from := (req.Page - 1) * req.Size
+	col, err := ix.collect(ctx, cols, comp.query, ix.filterSets(cols, &req), req.Sort, from+req.Size, true)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
-	for _, r := range runs {
-		if r.err != nil {
-			return nil, fmt.Errorf("search %q: facet %s: %w", req.Query, r.name, r.err)
-		}
-		facetResults[r.name] = r.res.Facets[r.name]
-	}
-
 	out := &Result{
 		Query:      req.Query,
-		Total:      res.Total,
+		Total:      col.total,
 		Page:       req.Page,
 		Size:       req.Size,
 		Sort:       req.Sort,
-		Hits:       make([]Hit, 0, len(res.Hits)),
+		Hits:       []Hit{},
 		Expansions: comp.expansions,
 	}
 	terms := dedupe(comp.highlight)
-	for _, h := range res.Hits {
-		rec, err := decodeRecord(h.Fields)
-		if err != nil {
-			return nil, fmt.Errorf("search %q: hit %s: %w", req.Query, h.ID, err)
+	if from < len(col.top) {
+		for _, c := range col.top[from:] {
+			rec, err := loadRecord(cols.reader, c.id)
+			if err != nil {
+				return nil, fmt.Errorf("search %q: document %d: %w", req.Query, c.doc, err)
+			}
+			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
 		}
-		out.Hits = append(out.Hits, Hit{Record: rec, Score: h.Score, Highlights: highlights(rec, terms)})
 	}
-	out.Facets = ix.facets(facetResults, &req)
+	out.Facets = ix.facets(cols, col, &req)
 	out.Took = time.Since(began)
 	return out, nil
 }
 
-func facetByName(name string) struct {
-	name, field string
-	size        int
-} {
-	for _, f := range facetFields {
-		if f.name == name {
-			return f
-		}
+// filterSets turns the request's filters into ordinal sets of the columns.
+func (ix *Index) filterSets(cols *columns, req *Request) filterSets {
+	states := make([]string, len(req.States))
+	for i, s := range req.States {
+		states[i] = ix.canonicalState(s)
 	}
-	panic("index: unknown facet " + name)
+	return filterSets{
+		state:   valueSet(cols.states, states),
+		section: valueSet(cols.sections, req.Section),
+		month:   valueSet(cols.months, req.Months),
+		report:  valueSet(cols.reports, req.Reports),
+	}
+}
+
+// canonicalState accepts a state as people write it and returns the name
+// records carry.
+func (ix *Index) canonicalState(s string) string {
+	if st, ok := ix.gz.Lookup(s); ok {
+		return st.Name
+	}
+	return removeSpaces(s)
 }
 
 func highlights(r Record, terms []string) map[string][]string {
@@ -264,45 +162,31 @@ func highlights(r Record, terms []string) map[string][]string {
 	return out
 }
 
-// facets turns Bleve's facet results into sorted, labelled values. Selected
-// values are listed even when no record has them any more, so the user can
-// always see and remove a filter.
-func (ix *Index) facets(frs search.FacetResults, req *Request) Facets {
-	selected := map[string][]string{"state": req.States, "section": req.Section, "month": req.Months, "report": req.Reports}
-	build := func(name string) []FacetValue {
-		var vals []FacetValue
+// facets turns the counts into sorted, labelled values. Selected values are
+// listed even when no record has them any more, so the user can always see
+// and remove a filter.
+func (ix *Index) facets(cols *columns, col *collection, req *Request) Facets {
+	build := func(name string, vals []string, counts []int, selected []string) []FacetValue {
+		out := []FacetValue{}
 		seen := map[string]bool{}
-		if fr := frs[name]; fr != nil {
-			for _, t := range fr.Terms.Terms() {
-				if t.Term == "" {
-					continue
-				}
-				vals = append(vals, FacetValue{Value: t.Term, Count: t.Count})
-				seen[t.Term] = true
+		sel := map[string]bool{}
+		for _, s := range selected {
+			sel[s] = true
+		}
+		for i, v := range vals {
+			if counts[i] > 0 || sel[v] {
+				out = append(out, FacetValue{Value: v, Count: counts[i]})
+				seen[v] = true
 			}
 		}
-		for _, s := range selected[name] {
-			if name == "state" {
-				if st, ok := ix.gz.Lookup(s); ok {
-					s = st.Name
-				}
-			}
+		for _, s := range selected {
 			if !seen[s] {
-				vals = append(vals, FacetValue{Value: s})
+				out = append(out, FacetValue{Value: s})
 				seen[s] = true
 			}
 		}
-		sel := map[string]bool{}
-		for _, s := range selected[name] {
-			sel[s] = true
-			if name == "state" {
-				if st, ok := ix.gz.Lookup(s); ok {
-					sel[st.Name] = true
-				}
-			}
-		}
-		for i := range vals {
-			v := &vals[i]
+		for i := range out {
+			v := &out[i]
 			v.Selected = sel[v.Value]
 			switch name {
 			case "state":
@@ -323,20 +207,29 @@ func (ix *Index) facets(frs search.FacetResults, req *Request) Facets {
 		}
 		switch name {
 		case "state":
-			sort.SliceStable(vals, func(i, j int) bool {
-				if vals[i].Count != vals[j].Count {
-					return vals[i].Count > vals[j].Count
+			sort.SliceStable(out, func(i, j int) bool {
+				if out[i].Count != out[j].Count {
+					return out[i].Count > out[j].Count
 				}
-				return vals[i].Value < vals[j].Value
+				return out[i].Value < out[j].Value
 			})
 		case "report":
-			sort.Slice(vals, func(i, j int) bool { return vals[i].Value > vals[j].Value })
+			sort.Slice(out, func(i, j int) bool { return out[i].Value > out[j].Value })
 		default:
-			sort.Slice(vals, func(i, j int) bool { return vals[i].Value < vals[j].Value })
+			sort.Slice(out, func(i, j int) bool { return out[i].Value < out[j].Value })
 		}
-		return vals
+		return out
 	}
-	return Facets{State: build("state"), Section: build("section"), Month: build("month"), Report: build("report")}
+	states := make([]string, len(req.States))
+	for i, s := range req.States {
+		states[i] = ix.canonicalState(s)
+	}
+	return Facets{
+		State:   build("state", cols.states, col.stateCount, states),
+		Section: build("section", cols.sections, col.sectionCount, req.Section),
+		Month:   build("month", cols.months, col.monthCount, req.Months),
+		Report:  build("report", cols.reports, col.reportCount, req.Reports),
+	}
 }
 
 func monthLabel(m string) string {
@@ -351,17 +244,16 @@ func (ix *Index) Record(ctx context.Context, id string) (Record, error) {
 	if id == "" || len(id) > 200 || !utf8.ValidString(id) {
 		return Record{}, ErrNotFound
 	}
-	req := bleve.NewSearchRequest(query.NewDocIDQuery([]string{id}))
-	req.Fields = []string{"record"}
-	req.Score = "none"
-	res, err := ix.bi.SearchInContext(ctx, req)
+	cols, release, err := ix.snapshot(ctx)
 	if err != nil {
 		return Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	if len(res.Hits) == 0 {
-		return Record{}, ErrNotFound
+	defer release()
+	rec, err := loadRecordByID(cols.reader, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
-	return decodeRecord(res.Hits[0].Fields)
+	return rec, err
 }
 
 // Export calls fn for every record matching req (ignoring its page and size),
@@ -375,27 +267,22 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(Record) error)
 	if err != nil {
 		return err
 	}
-	q := withFilters(comp.query, ix.filters(&req), "")
-	const pageSize = 1000
-	for from := 0; from < MaxExportRows; from += pageSize {
-		r := bleve.NewSearchRequestOptions(q, min(pageSize, MaxExportRows-from), from, false)
-		r.Fields = []string{"record"}
-		r.SortBy(sortOrder(req.Sort))
-		res, err := ix.bi.SearchInContext(ctx, r)
+	cols, release, err := ix.snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("export %q: %w", req.Query, err)
+	}
+	defer release()
+	col, err := ix.collect(ctx, cols, comp.query, ix.filterSets(cols, &req), req.Sort, MaxExportRows, false)
+	if err != nil {
+		return fmt.Errorf("export %q: %w", req.Query, err)
+	}
+	for _, c := range col.top {
+		rec, err := loadRecord(cols.reader, c.id)
 		if err != nil {
-			return fmt.Errorf("export %q: %w", req.Query, err)
+			return fmt.Errorf("export %q: document %d: %w", req.Query, c.doc, err)
 		}
-		for _, h := range res.Hits {
-			rec, err := decodeRecord(h.Fields)
-			if err != nil {
-				return fmt.Errorf("export %q: hit %s: %w", req.Query, h.ID, err)
-			}
-			if err := fn(rec); err != nil {
-				return err
-			}
-		}
-		if len(res.Hits) < pageSize {
-			return nil
+		if err := fn(rec); err != nil {
+			return err
 		}
 	}
 	return nil

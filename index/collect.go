@@ -1,0 +1,270 @@
+package index
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// snapshot pins the current index snapshot and its columns for one search.
+func (ix *Index) snapshot(ctx context.Context) (*columns, func(), error) {
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		return nil, nil, fmt.Errorf("index snapshot: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, nil, fmt.Errorf("index snapshot: %w", err)
+	}
+	ix.colMu.Lock()
+	defer ix.colMu.Unlock()
+	if ix.cols != nil && sameSnapshot(ix.cols.reader, r) {
+		r.Close()
+		ix.colUsers.Add(1)
+		return ix.cols, ix.colUsers.Done, nil
+	}
+	cols, err := buildColumns(ctx, r)
+	if err != nil {
+		r.Close()
+		return nil, nil, err
+	}
+	old := ix.cols
+	oldUsers := ix.colUsers
+	ix.cols = cols
+	ix.colUsers = new(waitGroup)
+	if old != nil {
+		go func() { oldUsers.Wait(); old.reader.Close() }()
+	}
+	ix.colUsers.Add(1)
+	return cols, ix.colUsers.Done, nil
+}
+
+func sameSnapshot(a, b bindex.IndexReader) bool {
+	sa, ok1 := a.(*scorch.IndexSnapshot)
+	sb, ok2 := b.(*scorch.IndexSnapshot)
+	return ok1 && ok2 && sa == sb
+}
+
+// candidate is a hit before its record is loaded.
+type candidate struct {
+	doc   uint64
+	id    bindex.IndexInternalID
+	score float64
+	start int32
+	end   int32
+}
+
+// less orders candidates best first for a sort order.
+func less(sortBy string) func(a, b *candidate) bool {
+	switch sortBy {
+	case SortNewest:
+		return func(a, b *candidate) bool {
+			if a.start != b.start {
+				return a.start > b.start
+			}
+			if a.end != b.end {
+				return a.end > b.end
+			}
+			return a.doc < b.doc
+		}
+	case SortOldest:
+		return func(a, b *candidate) bool {
+			if a.start != b.start {
+				return a.start < b.start
+			}
+			if a.end != b.end {
+				return a.end < b.end
+			}
+			return a.doc < b.doc
+		}
+	}
+	return func(a, b *candidate) bool {
+		if a.score != b.score {
+			return a.score > b.score
+		}
+		if a.start != b.start {
+			return a.start > b.start // newer reports break ties
+		}
+		return a.doc < b.doc
+	}
+}
+
+// topK keeps the k best candidates: a heap whose root is the worst kept.
+type topK struct {
+	k     int
+	items []*candidate
+	less  func(a, b *candidate) bool
+}
+
+func (t *topK) Len() int           { return len(t.items) }
+func (t *topK) Less(i, j int) bool { return t.less(t.items[j], t.items[i]) }
+func (t *topK) Swap(i, j int)      { t.items[i], t.items[j] = t.items[j], t.items[i] }
+func (t *topK) Push(x any)         { t.items = append(t.items, x.(*candidate)) }
+func (t *topK) Pop() any {
+	x := t.items[len(t.items)-1]
+	t.items = t.items[:len(t.items)-1]
+	return x
+}
+
+func (t *topK) offer(c candidate) {
+	if t.k == 0 {
+		return
+	}
+	if len(t.items) < t.k {
+		cc := c
+		cc.id = append(bindex.IndexInternalID(nil), c.id...)
+		heap.Push(t, &cc)
+		return
+	}
+	if t.less(&c, t.items[0]) {
+		worst := t.items[0]
+		id := append(worst.id[:0], c.id...)
+		*worst = c
+		worst.id = id
+		heap.Fix(t, 0)
+	}
+}
+
+// sorted returns the kept candidates best first.
+func (t *topK) sorted() []*candidate {
+	out := make([]*candidate, len(t.items))
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = heap.Pop(t).(*candidate)
+	}
+	return out
+}
+
+// collection is what one pass over the matches yields.
+type collection struct {
+	total uint64
+	top   []*candidate
+	// Facet counts per ordinal. A facet counts the documents that pass
+	// every filter but its own: that is what makes the counts disjunctive.
+	stateCount, sectionCount, monthCount, reportCount []int
+}
+
+// filterSets are the active filters as ordinal sets of the columns.
+type filterSets struct {
+	state, section, month, report []bool
+}
+
+// checkEvery is how many matches pass between looks at the context, so a
+// cancelled or timed-out request stops within microseconds.
+const checkEvery = 1024
+
+// collect runs q (nil: every document) over the snapshot and gathers the top
+// k candidates, the total and the facet counts in one pass.
+func (ix *Index) collect(ctx context.Context, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+	if q == nil {
+		q = query.NewMatchAllQuery()
+	}
+	opts := search.SearcherOptions{}
+	if sortBy != SortRelevance {
+		opts.Score = "none"
+	}
+	s, err := q.Searcher(ctx, cols.reader, ix.bi.Mapping(), opts)
+	if err != nil {
+		return nil, fmt.Errorf("searcher: %w", err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+
+	out := &collection{}
+	if wantFacets {
+		out.stateCount = make([]int, len(cols.states))
+		out.sectionCount = make([]int, len(cols.sections))
+		out.monthCount = make([]int, len(cols.months))
+		out.reportCount = make([]int, len(cols.reports))
+	}
+	top := &topK{k: k, less: less(sortBy)}
+	n := uint64(len(cols.state))
+	for i := 0; ; i++ {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("searcher: %w", err)
+		}
+		if dm == nil {
+			break
+		}
+		doc := dm.IndexInternalID.Value()
+		if doc >= n {
+			sctx.DocumentMatchPool.Put(dm)
+			continue // added after the columns were read; cannot happen on a snapshot
+		}
+		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
+		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
+		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
+		pm := f.month == nil
+		if !pm {
+			for _, m := range ms {
+				if f.month[m] {
+					pm = true
+					break
+				}
+			}
+		}
+		if wantFacets {
+			if pc && pm && pr && st >= 0 {
+				out.stateCount[st]++
+			}
+			if ps && pm && pr && se >= 0 {
+				out.sectionCount[se]++
+			}
+			if ps && pc && pr {
+				for _, m := range ms {
+					out.monthCount[m]++
+				}
+			}
+			if ps && pc && pm && re >= 0 {
+				out.reportCount[re]++
+			}
+		}
+		if ps && pc && pm && pr {
+			out.total++
+			top.offer(candidate{doc: doc, id: dm.IndexInternalID, score: dm.Score, start: cols.start[doc], end: cols.end[doc]})
+		}
+		sctx.DocumentMatchPool.Put(dm)
+	}
+	out.top = top.sorted()
+	return out, nil
+}
+
+// loadRecord reads the stored record of a document.
+func loadRecord(r bindex.IndexReader, id bindex.IndexInternalID) (Record, error) {
+	ext, err := r.ExternalID(id)
+	if err != nil {
+		return Record{}, err
+	}
+	return loadRecordByID(r, ext)
+}
+
+func loadRecordByID(r bindex.IndexReader, ext string) (Record, error) {
+	doc, err := r.Document(ext)
+	if err != nil {
+		return Record{}, err
+	}
+	if doc == nil {
+		return Record{}, ErrNotFound
+	}
+	var raw string
+	doc.VisitFields(func(f bindex.Field) {
+		if f.Name() == "record" {
+			raw = string(f.Value())
+		}
+	})
+	if raw == "" {
+		return Record{}, errors.New("document has no stored record")
+	}
+	return decodeRecord(map[string]any{"record": raw})
+}

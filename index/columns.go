@@ -1,0 +1,210 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	bindex "github.com/blevesearch/bleve_index_api"
+	"github.com/blevesearch/bleve/v2/numeric"
+)
+
+// columns hold, for every document number of one index snapshot, the values
+// that filters, facets and date sorting need, as small integers in memory.
+//
+// Why: Bleve counts a terms facet by visiting each hit's doc values, which is
+// what makes a faceted search over many hits slow (the notes measured 20 ms
+// for a common word at 1M records, 255 ms with three facets). With the values
+// in arrays, one pass over the matches of the text query yields the page of
+// hits, the total and every facet's disjunctive counts at once, for a few
+// nanoseconds per hit.
+type columns struct {
+	reader bindex.IndexReader // the snapshot the columns describe
+
+	states, sections, months, reports []string // value of each ordinal, sorted
+
+	state, section, report []int32 // per document: ordinal, -1 when absent
+	monthOff              []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
+	monthOrd              []uint16
+	start, end            []int32 // days since 1970-01-01
+}
+
+const noValue = -1
+
+// buildColumns reads the keyword fields' postings: a few seconds at a
+// million records, paid once per snapshot (once per served index).
+func buildColumns(ctx context.Context, r bindex.IndexReader) (*columns, error) {
+	n, err := maxDocNum(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	c := &columns{reader: r}
+	single := func(field string) ([]string, []int32, error) {
+		col := make([]int32, n)
+		for i := range col {
+			col[i] = noValue
+		}
+		var vals []string
+		err := eachPosting(ctx, r, field, func(term string) { vals = append(vals, term) }, func(doc uint64) {
+			if doc < uint64(n) {
+				col[doc] = int32(len(vals) - 1)
+			}
+		})
+		return vals, col, err
+	}
+	if c.states, c.state, err = single("state"); err != nil {
+		return nil, err
+	}
+	if c.sections, c.section, err = single("section"); err != nil {
+		return nil, err
+	}
+	if c.reports, c.report, err = single("report"); err != nil {
+		return nil, err
+	}
+
+	// Months are multi-valued: gather (doc, month) pairs, then lay them out
+	// per document with a counting sort.
+	var pairs [][2]uint32
+	err = eachPosting(ctx, r, "months", func(term string) { c.months = append(c.months, term) }, func(doc uint64) {
+		if doc < uint64(n) {
+			pairs = append(pairs, [2]uint32{uint32(doc), uint32(len(c.months) - 1)})
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(c.months) > 1<<16 {
+		return nil, fmt.Errorf("index columns: %d distinct months", len(c.months))
+	}
+	c.monthOff = make([]uint32, n+1)
+	for _, p := range pairs {
+		c.monthOff[p[0]+1]++
+	}
+	for i := 1; i <= n; i++ {
+		c.monthOff[i] += c.monthOff[i-1]
+	}
+	c.monthOrd = make([]uint16, len(pairs))
+	fill := make([]uint32, n)
+	for _, p := range pairs {
+		c.monthOrd[c.monthOff[p[0]]+fill[p[0]]] = uint16(p[1])
+		fill[p[0]]++
+	}
+
+	if c.start, err = dateColumn(ctx, r, "start", n); err != nil {
+		return nil, err
+	}
+	if c.end, err = dateColumn(ctx, r, "end", n); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// maxDocNum is one more than the highest document number in the snapshot.
+func maxDocNum(ctx context.Context, r bindex.IndexReader) (int, error) {
+	dr, err := r.DocIDReaderAll()
+	if err != nil {
+		return 0, fmt.Errorf("index columns: %w", err)
+	}
+	defer dr.Close()
+	max := 0
+	for {
+		id, err := dr.Next()
+		if err != nil {
+			return 0, fmt.Errorf("index columns: %w", err)
+		}
+		if id == nil {
+			return max, nil
+		}
+		if v := int(id.Value()) + 1; v > max {
+			max = v
+		}
+	}
+}
+
+// eachPosting calls term for each term of field in order, then doc for each
+// document that has it.
+func eachPosting(ctx context.Context, r bindex.IndexReader, field string, term func(string), doc func(uint64)) error {
+	dict, err := r.FieldDict(field)
+	if err != nil {
+		return fmt.Errorf("index columns: %s: %w", field, err)
+	}
+	defer dict.Close() // an unclosed dictionary blocks Close of the index
+	for {
+		e, err := dict.Next()
+		if err != nil {
+			return fmt.Errorf("index columns: %s: %w", field, err)
+		}
+		if e == nil {
+			return nil
+		}
+		if !acceptTerm(field, e.Term) {
+			continue
+		}
+		term(e.Term)
+		tfr, err := r.TermFieldReader(ctx, []byte(e.Term), field, false, false, false)
+		if err != nil {
+			return fmt.Errorf("index columns: %s: %w", field, err)
+		}
+		for {
+			d, err := tfr.Next(nil)
+			if err != nil {
+				tfr.Close()
+				return fmt.Errorf("index columns: %s: %w", field, err)
+			}
+			if d == nil {
+				break
+			}
+			doc(d.ID.Value())
+		}
+		tfr.Close()
+	}
+}
+
+// acceptTerm skips the lower-precision terms Bleve adds for range queries
+// on datetime fields: only shift 0 carries the exact value.
+func acceptTerm(field, term string) bool {
+	if field != "start" && field != "end" {
+		return true
+	}
+	shift, err := numeric.PrefixCoded(term).Shift()
+	return err == nil && shift == 0
+}
+
+const nanosPerDay = 24 * 60 * 60 * 1e9
+
+func dateColumn(ctx context.Context, r bindex.IndexReader, field string, n int) ([]int32, error) {
+	col := make([]int32, n)
+	var cur int32
+	err := eachPosting(ctx, r, field, func(term string) {
+		v, err := numeric.PrefixCoded(term).Int64()
+		if err == nil {
+			cur = int32(v / nanosPerDay)
+		}
+	}, func(doc uint64) {
+		if doc < uint64(n) {
+			col[doc] = cur
+		}
+	})
+	return col, err
+}
+
+// valueSet marks the ordinals of a column's values that a filter selects.
+// nil means no filter; values no document has are dropped (they can match
+// nothing, and the filter then matches nothing).
+func valueSet(vals []string, want []string) []bool {
+	if len(want) == 0 {
+		return nil
+	}
+	set := make([]bool, len(vals))
+	for _, w := range want {
+		i := sort.SearchStrings(vals, w)
+		if i < len(vals) && vals[i] == w {
+			set[i] = true
+		}
+	}
+	return set
+}
+
+func inSet(set []bool, ord int32) bool {
+	return set == nil || (ord >= 0 && set[ord])
+}
