@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sort"
 
-	bindex "github.com/blevesearch/bleve_index_api"
 	"github.com/blevesearch/bleve/v2/numeric"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // columns hold, for every document number of one index snapshot, the values
@@ -23,10 +23,10 @@ type columns struct {
 
 	states, sections, months, reports []string // value of each ordinal, sorted
 
-	state, section, report []int32 // per document: ordinal, -1 when absent
-	monthOff              []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
-	monthOrd              []uint16
-	start, end            []int32 // days since 1970-01-01
+	state, section, report []int32  // per document: ordinal, -1 when absent
+	monthOff               []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
+	monthOrd               []uint16
+	start, end             []int32 // days since 1970-01-01
 }
 
 const noValue = -1

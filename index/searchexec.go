@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
 )
 
 // validate checks a request against the limits and fills in defaults.
