@@ -97,7 +97,7 @@ func (ix *Index) compileQuery(q string) (*compiled, error) {
 	var should []query.Query
 	if len(plainWords) > 1 {
 		whole := strings.Join(plainWords, "")
-		if wq := textQuery(whole, nil, wholeQueryBoost); wq != nil {
+		if wq := ix.textQuery(whole, nil, wholeQueryBoost); wq != nil {
 			should = append(should, wq)
 			c.highlight = append(c.highlight, searchForm(whole))
 		}
@@ -120,7 +120,7 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 		if positive {
 			c.highlight = append(c.highlight, sf)
 		}
-		return textQuery(cl.text, []string{cl.field}, 1), nil
+		return ix.textQuery(cl.text, []string{cl.field}, 1), nil
 	case kind == "state":
 		if st, ok := ix.gz.Lookup(cl.text); ok {
 			return termQuery("state_code", st.Code, 1), nil
@@ -161,7 +161,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 		return nil
 	}
 	alts := []query.Query{}
-	if q := textQuery(cl.text, nil, 1); q != nil {
+	if q := ix.textQuery(cl.text, nil, 1); q != nil {
 		alts = append(alts, q)
 	}
 	if positive {
@@ -184,7 +184,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 		}
 	}
 	for _, v := range variants {
-		if q := textQuery(v, nil, 1); q != nil {
+		if q := ix.textQuery(v, nil, 1); q != nil {
 			alts = append(alts, q)
 		}
 		if positive {
@@ -217,10 +217,12 @@ func (ix *Index) lookupState(typed, sf string) (State, bool) {
 
 // textQuery matches text as a phrase in the given text fields (all of them
 // when fields is nil). A phrase of bigrams is what makes a Chinese word match
-// only where its characters stand together. A single ideograph is looked up
-// in the unigram field: inside a run of ideographs the cjk analyzer indexes
-// only bigrams, so 国 would otherwise find almost nothing.
-func textQuery(text string, fields []string, boost float64) query.Query {
+// only where its characters stand together; a word that is a single bigram
+// (any two-character word) needs no phrase check, which is far cheaper. A
+// single ideograph is looked up in the unigram field: inside a run of
+// ideographs the cjk analyzer indexes only bigrams, so 国 would otherwise
+// find almost nothing.
+func (ix *Index) textQuery(text string, fields []string, boost float64) query.Query {
 	sf := strings.TrimSpace(searchForm(text))
 	if sf == "" || !hasSearchable(sf) {
 		return nil
@@ -228,21 +230,55 @@ func textQuery(text string, fields []string, boost float64) query.Query {
 	if r, size := utf8.DecodeRuneInString(sf); size == len(sf) && unicode.Is(unicode.Han, r) {
 		return termQuery("unigram", sf, boost)
 	}
+	terms, consecutive := ix.analyze(sf)
+	if len(terms) == 0 {
+		return nil
+	}
 	var alts []query.Query
 	for _, f := range textFieldBoosts {
 		if fields != nil && !containsString(fields, f.field) {
 			continue
 		}
-		pq := query.NewMatchPhraseQuery(sf)
-		pq.SetField(f.field)
-		pq.Analyzer = "cjk"
-		pq.SetBoost(f.boost * boost)
-		alts = append(alts, pq)
+		var q query.Query
+		switch {
+		case len(terms) == 1:
+			q = termQuery(f.field, terms[0], f.boost*boost)
+		case consecutive:
+			pq := query.NewPhraseQuery(terms, f.field)
+			pq.SetBoost(f.boost * boost)
+			q = pq
+		default:
+			mq := query.NewMatchPhraseQuery(sf)
+			mq.SetField(f.field)
+			mq.Analyzer = "cjk"
+			mq.SetBoost(f.boost * boost)
+			q = mq
+		}
+		alts = append(alts, q)
 	}
 	if len(alts) == 1 {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// analyze runs the text analyzer once per query word, so that the query for
+// each field is built from terms instead of being analysed again per field.
+// consecutive reports whether the terms stand at consecutive positions (a
+// plain phrase); otherwise Bleve's match-phrase handles the gaps.
+func (ix *Index) analyze(sf string) (terms []string, consecutive bool) {
+	an := ix.bi.Mapping().AnalyzerNamed("cjk")
+	if an == nil {
+		return nil, false
+	}
+	consecutive = true
+	for i, tok := range an.Analyze([]byte(sf)) {
+		if i > 0 && tok.Position != i+1 {
+			consecutive = false
+		}
+		terms = append(terms, string(tok.Term))
+	}
+	return terms, consecutive
 }
 
 // hasSearchable reports whether the analyzer would keep any token of s:

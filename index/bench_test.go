@@ -1,0 +1,57 @@
+package index
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkIndexSample measures parsing and indexing the sample report into
+// a fresh in-memory index (88 records per iteration).
+func BenchmarkIndexSample(b *testing.B) {
+	data := mustReadSample()
+	gz := DefaultGazetteer()
+	ctx := context.Background()
+	for b.Loop() {
+		rep, err := ParseReport(sampleName, data, gz)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix, err := NewMemory()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := ix.Add(ctx, nil, rep); err != nil {
+			b.Fatal(err)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(float64(88*b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkSearch measures whole search requests: query, three active
+// filters (so every facet is counted disjunctively), highlights and loading
+// the page of records.
+func BenchmarkSearch(b *testing.B) {
+	ix := openTestIndex(b)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		req  Request
+	}{
+		{"word", Request{Query: "条约"}},
+		{"phrase+3facets", Request{Query: `"附件2国家"`, States: []string{"德国", "法国"}, Section: []string{"1(a)", "1(b)"}, Months: []string{"2007-01"}}},
+		{"words+3facets", Request{Query: "附件2 国家", States: []string{"德国"}, Section: []string{"1(b)"}, Months: []string{"2007-01", "2007-02"}}},
+		{"state-alias", Request{Query: "英国"}},
+		{"single-char", Request{Query: "国"}},
+		{"empty-newest", Request{}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ix.Search(ctx, c.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
