@@ -30,7 +30,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -59,19 +58,6 @@ func main() {
 	}
 }
 
-// DefaultIndexDir is where the index lives unless told otherwise: a cache,
-// since it can always be rebuilt from the reports.
-func DefaultIndexDir() string {
-	if dir := os.Getenv("CTBT_INDEX"); dir != "" {
-		return dir
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return filepath.Join("var", "index")
-	}
-	return filepath.Join(cache, "ctbtsearch", "index")
-}
-
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -82,7 +68,7 @@ func envOr(name, def string) string {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	indexDir := fs.String("index", DefaultIndexDir(), "index location (env CTBT_INDEX)")
+	indexDir := fs.String("index", "", "index location (env CTBT_INDEX; default: the user cache directory)")
 	addr := fs.String("addr", envOr("CTBT_ADDR", ":8080"), "address to listen on (env CTBT_ADDR)")
 	reloadDefault, err := time.ParseDuration(envOr("CTBT_RELOAD", "2s"))
 	if err != nil {
@@ -98,6 +84,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *reload <= 0 {
 		return errors.New("-reload must be positive")
+	}
+	if *indexDir == "" {
+		if *indexDir, err = index.DefaultLocation(); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 

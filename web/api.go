@@ -1,0 +1,169 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"ctbtsearch/index"
+)
+
+// The JSON API's response types. They are declared here, not borrowed from
+// the index, because they are a public contract: renaming a field in the
+// index must not silently change what API clients receive. Slices are always
+// non-nil so that clients see [] rather than null.
+
+// searchJSON is the body of GET /api/search.
+type searchJSON struct {
+	Query      string          `json:"query"`
+	Total      uint64          `json:"total"`
+	TookMS     float64         `json:"took_ms"`
+	Page       int             `json:"page"`
+	Size       int             `json:"size"`
+	Sort       string          `json:"sort"`
+	Hits       []hitJSON       `json:"hits"`
+	Facets     facetsJSON      `json:"facets"`
+	Expansions []expansionJSON `json:"expansions"`
+}
+
+// hitJSON is a record with its score and highlighted fragments. The record's
+// own fields keep the JSON names of index.Record, the dump format.
+type hitJSON struct {
+	index.Record
+	Score      float64        `json:"score"`
+	Highlights highlightsJSON `json:"highlights"`
+}
+
+// highlightsJSON holds HTML fragments: text escaped, matches in <mark>.
+type highlightsJSON struct {
+	Activity  []string `json:"activity"`
+	Comment   []string `json:"comment"`
+	Footnotes []string `json:"footnotes"`
+}
+
+type facetsJSON struct {
+	State   []facetValueJSON `json:"state"`
+	Section []facetValueJSON `json:"section"`
+	Month   []facetValueJSON `json:"month"`
+	Report  []facetValueJSON `json:"report"`
+}
+
+type facetValueJSON struct {
+	Value    string `json:"value"`
+	Count    int    `json:"count"`
+	Label    string `json:"label"`
+	Annex2   bool   `json:"annex2"`
+	Selected bool   `json:"selected"`
+}
+
+type expansionJSON struct {
+	Term     string   `json:"term"`
+	Variants []string `json:"variants"`
+}
+
+type healthJSON struct {
+	Status    string `json:"status"`
+	Documents uint64 `json:"documents"`
+	Version   string `json:"version,omitempty"`
+}
+
+func (s *server) apiSearch(c echo.Context) error {
+	req, err := requestFrom(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.s.Search(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSearchJSON(res))
+}
+
+func (s *server) apiRecord(c echo.Context) error {
+	rec, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, normalRecord(rec))
+}
+
+func (s *server) healthz(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, healthJSON{Status: "ok", Documents: s.s.DocCount(), Version: s.version})
+}
+
+// requestFrom parses the request's query string into a search request.
+// Echo's QueryParams would silently drop malformed pairs such as q=%zz and
+// run a different search than the one asked for; that is a 400 instead.
+func requestFrom(c echo.Context) (index.Request, error) {
+	v, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		return index.Request{}, &index.RequestError{Param: "query string", Msg: "is malformed (bad %-escape or separator)"}
+	}
+	return ParseSearchParams(v)
+}
+
+func toSearchJSON(res *index.Result) searchJSON {
+	out := searchJSON{
+		Query:      res.Query,
+		Total:      res.Total,
+		TookMS:     millis(res.Took),
+		Page:       res.Page,
+		Size:       res.Size,
+		Sort:       res.Sort,
+		Hits:       make([]hitJSON, 0, len(res.Hits)),
+		Expansions: make([]expansionJSON, 0, len(res.Expansions)),
+		Facets: facetsJSON{
+			State:   toFacetJSON(res.Facets.State),
+			Section: toFacetJSON(res.Facets.Section),
+			Month:   toFacetJSON(res.Facets.Month),
+			Report:  toFacetJSON(res.Facets.Report),
+		},
+	}
+	for _, h := range res.Hits {
+		out.Hits = append(out.Hits, hitJSON{
+			Record: normalRecord(h.Record),
+			Score:  h.Score,
+			Highlights: highlightsJSON{
+				Activity:  nonNil(h.Highlights["activity"]),
+				Comment:   nonNil(h.Highlights["comment"]),
+				Footnotes: nonNil(h.Highlights["footnotes"]),
+			},
+		})
+	}
+	for _, e := range res.Expansions {
+		out.Expansions = append(out.Expansions, expansionJSON{Term: e.Term, Variants: nonNil(e.Variants)})
+	}
+	return out
+}
+
+func toFacetJSON(fvs []index.FacetValue) []facetValueJSON {
+	out := make([]facetValueJSON, 0, len(fvs))
+	for _, fv := range fvs {
+		out = append(out, facetValueJSON{Value: fv.Value, Count: fv.Count, Label: fv.Label, Annex2: fv.Annex2, Selected: fv.Selected})
+	}
+	return out
+}
+
+// normalRecord gives a record's list fields [] instead of null in JSON.
+func normalRecord(r index.Record) index.Record {
+	r.Months = nonNil(r.Months)
+	r.Footnotes = nonNil(r.Footnotes)
+	return r
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// millis converts a duration to milliseconds with microsecond precision,
+// which is all a search's timing is good for.
+func millis(d time.Duration) float64 {
+	return math.Round(float64(d)/float64(time.Microsecond)) / 1000
+}

@@ -1,0 +1,93 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"ctbtsearch/index"
+)
+
+// internalErrorMessage is all a client learns about a failure on our side.
+// The error itself may name files, queries or library internals; it goes to
+// the log instead.
+const internalErrorMessage = "internal error"
+
+// errorJSON is the body of every JSON error response.
+type errorJSON struct {
+	Error string `json:"error"`
+}
+
+// handleError is the one place that turns a handler's error into a response.
+// It is installed as Echo's HTTPErrorHandler and called by observe.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		// Too late to change the status; all we can do is tell the operator.
+		s.logFailure(c, http.StatusInternalServerError, err)
+		return
+	}
+	status, msg := s.classify(c, err)
+
+	if wantsJSON(c.Request()) {
+		err = c.JSON(status, errorJSON{Error: msg})
+	} else {
+		err = s.renderError(c, status, msg)
+	}
+	if err != nil {
+		s.log.LogAttrs(c.Request().Context(), slog.LevelError, "writing error response",
+			slog.String("path", c.Request().URL.Path), slog.Any("err", err))
+	}
+}
+
+// classify maps an error to a status and a message safe to show the client.
+// Only errors whose text was written for clients are shown verbatim; anything
+// unexpected becomes a generic 500 and is logged with its details.
+func (s *server) classify(c echo.Context, err error) (int, string) {
+	var reqErr *index.RequestError
+	var httpErr *echo.HTTPError
+	switch {
+	case errors.As(err, &reqErr):
+		return http.StatusBadRequest, reqErr.Error()
+	case errors.Is(err, index.ErrNotFound):
+		return http.StatusNotFound, "record not found"
+	case errors.As(err, &httpErr) && httpErr.Code < http.StatusInternalServerError:
+		msg, ok := httpErr.Message.(string)
+		if !ok || msg == "" {
+			msg = http.StatusText(httpErr.Code)
+		}
+		return httpErr.Code, strings.ToLower(msg)
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "request timed out",
+			slog.String("method", c.Request().Method),
+			slog.String("path", c.Request().URL.Path), slog.Any("err", err))
+		return http.StatusServiceUnavailable, "the search took too long; please try a narrower query"
+	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+		// The client went away. Nobody will read the answer and nothing is
+		// broken, so this is not worth an error log line.
+		return http.StatusServiceUnavailable, "request cancelled"
+	}
+	s.logFailure(c, http.StatusInternalServerError, err)
+	return http.StatusInternalServerError, internalErrorMessage
+}
+
+func (s *server) logFailure(c echo.Context, status int, err error) {
+	r := c.Request()
+	s.log.LogAttrs(r.Context(), slog.LevelError, "internal error",
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("route", c.Path()),
+		slog.Int("status", status),
+		slog.Any("err", err),
+	)
+}
+
+// wantsJSON reports whether errors for r are rendered as JSON: the API and
+// the machine endpoints get JSON, people's pages get HTML.
+func wantsJSON(r *http.Request) bool {
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/metrics"
+}

@@ -1,0 +1,412 @@
+package web
+
+import (
+	"cmp"
+	"fmt"
+	"html/template"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"ctbtsearch/index"
+)
+
+// The HTML pages are a view of the same Search call as /api/search; the
+// types below hold exactly what the templates show, already formatted, so
+// the templates contain no logic beyond loops and conditionals.
+
+type searchView struct {
+	pageMeta
+	Query        string
+	MaxQuery     int     // maxlength of the query box
+	Hidden       []field // filters and size, carried by the search form
+	SortHidden   []field // q as well, carried by the sort form
+	SortOptions  []option
+	Total        uint64
+	Took         string
+	Hits         []hitView
+	States       []facetLink
+	Sections     []facetLink
+	Reports      []facetLink
+	Months       []yearBars
+	Chips        []chip
+	ClearAllURL  string // the search without filters; "" when none is set
+	Expansions   []expansionView
+	ExactURL     string // the query as one exact phrase; "" when not useful
+	Pages        pagination
+	FirstPageURL string // for a page number past the last page
+	CSVURL       string
+	JSONURL      string
+	DocCount     uint64
+}
+
+type field struct{ Name, Value string }
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type hitView struct {
+	index.Record
+	URL string
+	// Highlighted fragments, shown instead of the plain text when present.
+	ActivityHL, CommentHL []template.HTML
+}
+
+type facetLink struct {
+	Value    string
+	Label    string // what the link says
+	Note     string // secondary text, e.g. the state's English name
+	Count    int
+	Selected bool
+	Annex2   bool
+	URL      string // toggles the value
+}
+
+// yearBars is one year of the month histogram.
+type yearBars struct {
+	Year string
+	Bars []monthBar // January to December
+}
+
+type monthBar struct {
+	Month    string // YYYY-MM
+	Label    string // 2006年6月
+	Short    string // 6
+	Count    int
+	Level    int // bar height class h0…h10, relative to the busiest month
+	Selected bool
+	URL      string // toggles the month; "" for an empty, unselected month
+}
+
+// chip is a selected filter value with a link that removes it.
+type chip struct {
+	Kind, Label, RemoveURL string
+}
+
+type expansionView struct {
+	Term     string
+	Variants string
+}
+
+type pagination struct {
+	Prev, Next string // "" at the ends
+	Links      []pageLink
+	Current    int
+	Last       int
+}
+
+type pageLink struct {
+	Number  int
+	URL     string
+	Current bool
+	Gap     bool // an ellipsis between distant page numbers
+}
+
+type recordView struct {
+	pageMeta
+	Record     index.Record
+	StateURL   string
+	ReportURL  string
+	SectionURL string
+	JSONURL    string
+}
+
+// histogramLevels is the number of bar heights the stylesheet defines
+// (.h1 … .h10; .h0 is an empty month). The CSP forbids style attributes, so
+// heights are classes chosen here.
+const histogramLevels = 10
+
+// pageWindow is how many page links are shown either side of the current one.
+const pageWindow = 2
+
+// sortLabels name the sort orders in the order the select lists them.
+var sortLabels = []option{
+	{Value: index.SortRelevance, Label: "相关度"},
+	{Value: index.SortNewest, Label: "最新"},
+	{Value: index.SortOldest, Label: "最早"},
+}
+
+func (s *server) searchPage(c echo.Context) error {
+	req, err := requestFrom(c)
+	if err != nil {
+		return err
+	}
+	res, err := s.s.Search(c.Request().Context(), req)
+	if err != nil {
+		return err
+	}
+	return s.views.render(c, http.StatusOK, "search", s.newSearchView(req, res))
+}
+
+func (s *server) recordPage(c echo.Context) error {
+	rec, err := s.record(c)
+	if err != nil {
+		return err
+	}
+	view := recordView{
+		pageMeta:   pageMeta{Title: rec.State + " · " + rec.Period},
+		Record:     rec,
+		StateURL:   searchURL(index.Request{States: []string{rec.State}}),
+		ReportURL:  searchURL(index.Request{Reports: []string{rec.Report}}),
+		SectionURL: searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
+		JSONURL:    "/api" + recordURL(rec.ID),
+	}
+	return s.views.render(c, http.StatusOK, "record", view)
+}
+
+func (s *server) newSearchView(req index.Request, res *index.Result) searchView {
+	v := searchView{
+		Query:    req.Query,
+		MaxQuery: index.MaxQueryRunes,
+		Total:    res.Total,
+		Took:     formatTook(res.Took),
+		CSVURL:   pathWithQuery("/api/search.csv", index.Request{Query: req.Query, States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Sort: req.Sort}),
+		JSONURL:  pathWithQuery("/api/search", req),
+		DocCount: s.s.DocCount(),
+	}
+	if req.Query != "" {
+		v.Title = req.Query
+	}
+
+	// Forms carry the rest of the state in hidden fields, so a new query
+	// keeps the filters and a new sort keeps the query; both restart at page 1.
+	keep := encodeRequest(index.Request{States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Size: req.Size})
+	v.Hidden = fields(keep)
+	if req.Sort != "" {
+		v.Hidden = append(v.Hidden, field{paramSort, req.Sort})
+	}
+	if req.Query != "" {
+		v.SortHidden = append(v.SortHidden, field{paramQuery, req.Query})
+	}
+	v.SortHidden = append(v.SortHidden, fields(keep)...)
+	for _, o := range sortLabels {
+		o.Selected = o.Value == res.Sort
+		v.SortOptions = append(v.SortOptions, o)
+	}
+
+	for _, h := range res.Hits {
+		hv := hitView{Record: h.Record, URL: recordURL(h.ID)}
+		for _, f := range h.Highlights["activity"] {
+			hv.ActivityHL = append(hv.ActivityHL, trustedHighlight(f))
+		}
+		for _, f := range h.Highlights["comment"] {
+			hv.CommentHL = append(hv.CommentHL, trustedHighlight(f))
+		}
+		v.Hits = append(v.Hits, hv)
+	}
+
+	v.States = facetLinks(req, paramState, res.Facets.State, func(fv index.FacetValue) (string, string) {
+		return fv.Value, fv.Label
+	})
+	sections := slices.Clone(res.Facets.Section)
+	slices.SortFunc(sections, func(a, b index.FacetValue) int { return cmp.Compare(a.Value, b.Value) })
+	v.Sections = facetLinks(req, paramSection, sections, func(fv index.FacetValue) (string, string) {
+		return fv.Value + " " + sectionTitle(fv.Value, fv.Label), ""
+	})
+	v.Reports = facetLinks(req, paramReport, res.Facets.Report, func(fv index.FacetValue) (string, string) {
+		if fv.Label != "" {
+			return fv.Label, fv.Value
+		}
+		return fv.Value, ""
+	})
+	v.Months = monthHistogram(req, res.Facets.Month)
+
+	v.Chips = chips(req, res.Facets.Report)
+	if hasFilters(req) {
+		v.ClearAllURL = searchURL(withoutFilters(req))
+	}
+
+	for _, e := range res.Expansions {
+		v.Expansions = append(v.Expansions, expansionView{Term: e.Term, Variants: strings.Join(e.Variants, "、")})
+	}
+	if len(res.Expansions) > 0 && !strings.Contains(req.Query, `"`) {
+		exact := req
+		exact.Query = `"` + req.Query + `"`
+		exact.Page = 0
+		v.ExactURL = searchURL(exact)
+	}
+
+	v.Pages = paginate(req, res)
+	first := req
+	first.Page = 0
+	v.FirstPageURL = searchURL(first)
+	return v
+}
+
+// fields flattens encoded parameters into hidden form fields, in URL order.
+func fields(v map[string][]string) []field {
+	var out []field
+	for _, name := range []string{paramState, paramSection, paramMonth, paramReport, paramSize} {
+		for _, val := range v[name] {
+			out = append(out, field{name, val})
+		}
+	}
+	return out
+}
+
+func facetLinks(req index.Request, param string, fvs []index.FacetValue, label func(index.FacetValue) (string, string)) []facetLink {
+	selected := filterValues(req, param)
+	var out []facetLink
+	for _, fv := range fvs {
+		l, note := label(fv)
+		out = append(out, facetLink{
+			Value:    fv.Value,
+			Label:    l,
+			Note:     note,
+			Count:    fv.Count,
+			Selected: fv.Selected || slices.Contains(selected, fv.Value),
+			Annex2:   fv.Annex2,
+			URL:      searchURL(withFilter(req, param, fv.Value)),
+		})
+	}
+	return out
+}
+
+func filterValues(req index.Request, param string) []string {
+	switch param {
+	case paramState:
+		return req.States
+	case paramSection:
+		return req.Section
+	case paramMonth:
+		return req.Months
+	case paramReport:
+		return req.Reports
+	}
+	return nil
+}
+
+// monthHistogram lays the month facet out as one row of twelve bars per year,
+// so gaps and busy periods show at a glance. Bar heights are relative to the
+// busiest month of all years, to keep years comparable.
+func monthHistogram(req index.Request, fvs []index.FacetValue) []yearBars {
+	counts := map[string]int{}
+	years := map[string]bool{}
+	busiest := 0
+	for _, fv := range fvs {
+		if !monthRE.MatchString(fv.Value) {
+			continue
+		}
+		counts[fv.Value] = fv.Count
+		years[fv.Value[:4]] = true
+		busiest = max(busiest, fv.Count)
+	}
+	for _, m := range req.Months {
+		years[m[:4]] = true // a selected month shows even when it has no records
+	}
+	var out []yearBars
+	for _, y := range slices.Sorted(maps.Keys(years)) {
+		yb := yearBars{Year: y}
+		for m := 1; m <= 12; m++ {
+			month := fmt.Sprintf("%s-%02d", y, m)
+			bar := monthBar{
+				Month:    month,
+				Label:    fmt.Sprintf("%s年%d月", y, m),
+				Short:    strconv.Itoa(m),
+				Count:    counts[month],
+				Selected: slices.Contains(req.Months, month),
+			}
+			if bar.Count > 0 {
+				// Round up, so that a month with one record is still visible.
+				bar.Level = (bar.Count*histogramLevels + busiest - 1) / busiest
+			}
+			if bar.Count > 0 || bar.Selected {
+				bar.URL = searchURL(withFilter(req, paramMonth, month))
+			}
+			yb.Bars = append(yb.Bars, bar)
+		}
+		out = append(out, yb)
+	}
+	return out
+}
+
+// chips lists the selected filter values, each with a link removing it.
+// Reports are named by their facet label (session and symbol) when the index
+// gives one, as their ids mean little to people.
+func chips(req index.Request, reports []index.FacetValue) []chip {
+	var out []chip
+	add := func(kind, param string, vals []string, label func(string) string) {
+		for _, v := range vals {
+			out = append(out, chip{Kind: kind, Label: label(v), RemoveURL: searchURL(withFilter(req, param, v))})
+		}
+	}
+	same := func(v string) string { return v }
+	add("国家", paramState, req.States, same)
+	add("部分", paramSection, req.Section, func(v string) string { return v + " " + sectionTitle(v, "") })
+	add("月份", paramMonth, req.Months, func(v string) string {
+		m, _ := strconv.Atoi(v[5:]) // validated YYYY-MM
+		return fmt.Sprintf("%s年%d月", v[:4], m)
+	})
+	add("报告", paramReport, req.Reports, func(v string) string {
+		for _, fv := range reports {
+			if fv.Value == v && fv.Label != "" {
+				return fv.Label
+			}
+		}
+		return v
+	})
+	return out
+}
+
+// sectionTitle prefers the index's label and falls back to the known titles.
+func sectionTitle(code, label string) string {
+	if label != "" {
+		return label
+	}
+	return index.SectionTitles[code]
+}
+
+// paginate builds prev/next links and a window of page numbers around the
+// current page, with the first and last pages always reachable.
+func paginate(req index.Request, res *index.Result) pagination {
+	size := cmp.Or(res.Size, req.Size, index.DefaultPageSize)
+	page := cmp.Or(res.Page, req.Page, 1)
+	last := int(min((res.Total+uint64(size)-1)/uint64(size), index.MaxPage))
+	p := pagination{Current: page, Last: last}
+	if last <= 1 {
+		return p
+	}
+	at := func(n int) string {
+		r := req
+		r.Page = n
+		return searchURL(r)
+	}
+	if page > 1 {
+		p.Prev = at(min(page-1, last))
+	}
+	if page < last {
+		p.Next = at(page + 1)
+	}
+	prev := 0
+	for n := 1; n <= last; n++ {
+		if n != 1 && n != last && (n < page-pageWindow || n > page+pageWindow) {
+			continue
+		}
+		if prev != 0 && n > prev+1 {
+			p.Links = append(p.Links, pageLink{Gap: true})
+		}
+		p.Links = append(p.Links, pageLink{Number: n, URL: at(n), Current: n == page})
+		prev = n
+	}
+	return p
+}
+
+// formatTook prints a search's duration in milliseconds with two significant
+// digits or so: "0.84", "3.2", "15".
+func formatTook(d time.Duration) string {
+	ms := float64(d) / float64(time.Millisecond)
+	switch {
+	case ms < 1:
+		return strconv.FormatFloat(ms, 'f', 2, 64)
+	case ms < 10:
+		return strconv.FormatFloat(ms, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(ms, 'f', 0, 64)
+}

@@ -1,0 +1,1017 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"ctbtsearch"
+	"ctbtsearch/index"
+)
+
+const sampleReport = "data/reports/a62-ctbt-universality.zh.txt"
+
+var (
+	sampleOnce sync.Once
+	sampleIx   *index.Index
+	sampleErr  error
+)
+
+// sampleIndex is the in-memory index of the bundled sample report, built once
+// per test binary: the tests only read it.
+func sampleIndex(t *testing.T) *index.Index {
+	t.Helper()
+	sampleOnce.Do(func() {
+		data, err := ctbtsearch.SampleReports.ReadFile(sampleReport)
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		rep, err := index.ParseReport(sampleReport, data, index.DefaultGazetteer())
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		ix, err := index.NewMemory()
+		if err != nil {
+			sampleErr = err
+			return
+		}
+		if err := ix.Add(context.Background(), nil, rep); err != nil {
+			sampleErr = err
+			return
+		}
+		sampleIx = ix
+	})
+	if sampleErr != nil {
+		t.Fatalf("building the sample index: %v", sampleErr)
+	}
+	return sampleIx
+}
+
+// app is a whole web application under test and what it logged.
+type app struct {
+	e   *echo.Echo
+	log *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newApp(t *testing.T, s Searcher, opts Options) *app {
+	t.Helper()
+	a := &app{log: &syncBuffer{}}
+	opts.Logger = slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if opts.Version == "" {
+		opts.Version = "test"
+	}
+	a.e = New(s, opts)
+	return a
+}
+
+func sampleApp(t *testing.T) *app { return newApp(t, sampleIndex(t), Options{}) }
+
+func (a *app) do(t *testing.T, method, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	a.e.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec
+}
+
+func (a *app) get(t *testing.T, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	return a.do(t, http.MethodGet, target)
+}
+
+// search calls /api/search with the given query string and decodes it.
+func (a *app) search(t *testing.T, query string) searchJSON {
+	t.Helper()
+	rec := a.get(t, "/api/search?"+query)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET /api/search?%s: %d %s", query, rec.Code, rec.Body)
+	}
+	var res searchJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil {
+		t.Fatalf("GET /api/search?%s: %v", query, err)
+	}
+	return res
+}
+
+// allRecords returns every record of the sample index, to compute expected
+// filter results independently of the index's filtering.
+func allRecords(t *testing.T, a *app) []index.Record {
+	t.Helper()
+	res := a.search(t, "size=100")
+	if res.Total > 100 {
+		t.Fatalf("sample has %d records; the test expects at most 100", res.Total)
+	}
+	var out []index.Record
+	for _, h := range res.Hits {
+		out = append(out, h.Record)
+	}
+	return out
+}
+
+func hitIDs(res searchJSON) []string {
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+func q(pairs ...string) string {
+	v := url.Values{}
+	for i := 0; i < len(pairs); i += 2 {
+		v.Add(pairs[i], pairs[i+1])
+	}
+	return v.Encode()
+}
+
+func TestSearchAPIShape(t *testing.T) {
+	a := sampleApp(t)
+	rec := a.get(t, "/api/search?"+q("q", "附件2 国家", "size", "3"))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatal(err)
+	}
+	requireKeys(t, "response", body, "query", "total", "took_ms", "page", "size", "sort", "hits", "facets", "expansions")
+	if body["query"] != "附件2 国家" || body["page"] != 1.0 || body["size"] != 3.0 || body["sort"] != index.SortRelevance {
+		t.Errorf("query/page/size/sort = %v/%v/%v/%v", body["query"], body["page"], body["size"], body["sort"])
+	}
+	if _, ok := body["took_ms"].(float64); !ok {
+		t.Errorf("took_ms = %#v, want a number", body["took_ms"])
+	}
+	hits, _ := body["hits"].([]any)
+	if len(hits) != 3 {
+		t.Fatalf("got %d hits, want 3", len(hits))
+	}
+	for i, h := range hits {
+		hit := h.(map[string]any)
+		requireKeys(t, "hit "+strconv.Itoa(i), hit, "id", "report", "session", "section", "section_title", "state",
+			"state_code", "annex2", "period", "start", "end", "months", "activity", "comment", "footnotes", "source",
+			"score", "highlights")
+		requireKeys(t, "highlights", hit["highlights"].(map[string]any), "activity", "comment")
+		for _, list := range []string{"months", "footnotes"} {
+			if _, ok := hit[list].([]any); !ok {
+				t.Errorf("hit %d: %s = %#v, want an array", i, list, hit[list])
+			}
+		}
+	}
+	facets := body["facets"].(map[string]any)
+	requireKeys(t, "facets", facets, "state", "section", "month", "report")
+	for name, f := range facets {
+		vals, ok := f.([]any)
+		if !ok || len(vals) == 0 {
+			t.Errorf("facet %s = %#v, want a non-empty array", name, f)
+			continue
+		}
+		requireKeys(t, "facet "+name, vals[0].(map[string]any), "value", "count", "label", "annex2", "selected")
+	}
+	if _, ok := body["expansions"].([]any); !ok {
+		t.Errorf("expansions = %#v, want an array", body["expansions"])
+	}
+}
+
+func requireKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			t.Errorf("%s: missing %q in %v", what, k, slices.Sorted(func(yield func(string) bool) {
+				for k := range m {
+					if !yield(k) {
+						return
+					}
+				}
+			}))
+		}
+	}
+}
+
+func TestSearchFilters(t *testing.T) {
+	a := sampleApp(t)
+	all := allRecords(t, a)
+	in := func(vals ...string) func(string) bool { return func(s string) bool { return slices.Contains(vals, s) } }
+	anyMonth := func(months ...string) func(index.Record) bool {
+		return func(r index.Record) bool { return slices.ContainsFunc(r.Months, in(months...)) }
+	}
+	tests := []struct {
+		name  string
+		query string
+		match func(index.Record) bool
+	}{
+		{"one state", q("state", "日本"), func(r index.Record) bool { return r.State == "日本" }},
+		{"states are ORed", q("state", "日本", "state", "德国"), func(r index.Record) bool { return in("日本", "德国")(r.State) }},
+		{"one section", q("section", "1(a)"), func(r index.Record) bool { return r.Section == "1(a)" }},
+		{"sections are ORed", q("section", "2(a)", "section", "2(b)"), func(r index.Record) bool { return in("2(a)", "2(b)")(r.Section) }},
+		{"one month", q("month", "2007-02"), anyMonth("2007-02")},
+		{"months are ORed", q("month", "2007-02", "month", "2006-10"), anyMonth("2007-02", "2006-10")},
+		{"filters are ANDed", q("state", "日本", "state", "德国", "section", "1(a)"),
+			func(r index.Record) bool { return in("日本", "德国")(r.State) && r.Section == "1(a)" }},
+		{"all three ANDed", q("state", "澳大利亚", "section", "1(b)", "month", "2006-06"),
+			func(r index.Record) bool {
+				return r.State == "澳大利亚" && r.Section == "1(b)" && anyMonth("2006-06")(r)
+			}},
+		{"report", q("report", "a62-ctbt-universality"), func(index.Record) bool { return true }},
+		{"unknown report", q("report", "a99-none"), func(index.Record) bool { return false }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []string
+			for _, r := range all {
+				if tt.match(r) {
+					want = append(want, r.ID)
+				}
+			}
+			res := a.search(t, tt.query+"&size=100")
+			got := hitIDs(res)
+			slices.Sort(got)
+			slices.Sort(want)
+			if res.Total != uint64(len(want)) || !slices.Equal(got, want) {
+				t.Errorf("%s: total %d, ids %v\nwant %d: %v", tt.query, res.Total, got, len(want), want)
+			}
+			if len(want) == 0 && tt.name != "unknown report" {
+				t.Errorf("the case matches no record of the sample; pick values that do")
+			}
+		})
+	}
+}
+
+// TestDisjunctiveFacets checks that a facet's counts ignore its own filter
+// (so the other values stay selectable) but honour the other filters.
+func TestDisjunctiveFacets(t *testing.T) {
+	a := sampleApp(t)
+	unfiltered := a.search(t, "")
+	filtered := a.search(t, q("section", "1(a)"))
+
+	counts := func(fvs []facetValueJSON) map[string]int {
+		m := map[string]int{}
+		for _, fv := range fvs {
+			m[fv.Value] = fv.Count
+		}
+		return m
+	}
+	wantSections := counts(unfiltered.Facets.Section)
+	if len(wantSections) != 4 {
+		t.Fatalf("unfiltered section facet = %v, want all four sections", wantSections)
+	}
+	if got := counts(filtered.Facets.Section); !equalMaps(got, wantSections) {
+		t.Errorf("with section=1(a), section facet = %v, want the unfiltered counts %v", got, wantSections)
+	}
+	for _, fv := range filtered.Facets.Section {
+		if fv.Selected != (fv.Value == "1(a)") {
+			t.Errorf("section %s: selected = %v", fv.Value, fv.Selected)
+		}
+	}
+	if filtered.Total != uint64(wantSections["1(a)"]) {
+		t.Errorf("total with section=1(a) = %d, want %d", filtered.Total, wantSections["1(a)"])
+	}
+	// Other facets are narrowed by the section filter: each record has one
+	// state, so the state counts add up to the total.
+	sum := 0
+	for _, fv := range filtered.Facets.State {
+		sum += fv.Count
+	}
+	if uint64(sum) != filtered.Total {
+		t.Errorf("state facet counts add up to %d, want the filtered total %d", sum, filtered.Total)
+	}
+}
+
+func equalMaps(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestPaging(t *testing.T) {
+	a := sampleApp(t)
+	p1 := a.search(t, q("size", "10"))
+	p2 := a.search(t, q("size", "10", "page", "2"))
+	if p1.Total != p2.Total || p1.Total <= 10 {
+		t.Fatalf("totals %d and %d; want equal and above one page", p1.Total, p2.Total)
+	}
+	if p2.Page != 2 || p2.Size != 10 || len(p2.Hits) != 10 {
+		t.Errorf("page 2: page %d size %d with %d hits", p2.Page, p2.Size, len(p2.Hits))
+	}
+	for _, id := range hitIDs(p2) {
+		if slices.Contains(hitIDs(p1), id) {
+			t.Errorf("record %s is on pages 1 and 2", id)
+		}
+	}
+	last := int(p1.Total+9) / 10
+	pl := a.search(t, q("size", "10", "page", strconv.Itoa(last)))
+	if want := int(p1.Total) - 10*(last-1); len(pl.Hits) != want {
+		t.Errorf("last page has %d hits, want %d", len(pl.Hits), want)
+	}
+}
+
+func TestSorting(t *testing.T) {
+	a := sampleApp(t)
+	starts := func(res searchJSON) []string {
+		var s []string
+		for _, h := range res.Hits {
+			s = append(s, h.Start)
+		}
+		return s
+	}
+	tests := []struct {
+		name     string
+		query    string
+		wantSort string
+		ordered  func(searchJSON) bool
+	}{
+		{"no query defaults to newest", "", index.SortNewest, func(r searchJSON) bool {
+			return slices.IsSortedFunc(starts(r), func(a, b string) int { return strings.Compare(b, a) })
+		}},
+		{"newest", q("sort", "newest", "q", "附件2"), index.SortNewest, func(r searchJSON) bool {
+			return slices.IsSortedFunc(starts(r), func(a, b string) int { return strings.Compare(b, a) })
+		}},
+		{"oldest", q("sort", "oldest"), index.SortOldest, func(r searchJSON) bool { return slices.IsSorted(starts(r)) }},
+		{"query defaults to relevance", q("q", "附件2 国家"), index.SortRelevance, func(r searchJSON) bool {
+			return slices.IsSortedFunc(r.Hits, func(a, b hitJSON) int {
+				switch {
+				case a.Score > b.Score:
+					return -1
+				case a.Score < b.Score:
+					return 1
+				}
+				return 0
+			})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := a.search(t, tt.query+"&size=100")
+			if res.Sort != tt.wantSort {
+				t.Errorf("sort = %q, want %q", res.Sort, tt.wantSort)
+			}
+			if len(res.Hits) < 2 || !tt.ordered(res) {
+				t.Errorf("hits not in %s order: %v", tt.wantSort, starts(res))
+			}
+		})
+	}
+}
+
+func TestCSVExport(t *testing.T) {
+	a := sampleApp(t)
+	for _, query := range []string{"", q("state", "日本", "state", "德国"), q("q", "附件2 国家", "sort", "oldest", "page", "2", "size", "5")} {
+		t.Run(query, func(t *testing.T) {
+			rec := a.get(t, "/api/search.csv?"+query)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "text/csv; charset=utf-8" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			if cd := rec.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") || !strings.Contains(cd, ".csv") {
+				t.Errorf("Content-Disposition = %q", cd)
+			}
+			body := rec.Body.String()
+			if !strings.HasPrefix(body, utf8BOM) {
+				t.Fatalf("CSV does not start with a UTF-8 BOM: %q", body[:min(len(body), 20)])
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, utf8BOM))).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(rows[0], csvHeader) {
+				t.Errorf("header = %v", rows[0])
+			}
+			// Page and size do not apply to the export: it has every match.
+			total := a.search(t, query).Total
+			if got := len(rows) - 1; uint64(got) != total {
+				t.Errorf("%d data rows, want total %d", got, total)
+			}
+			for _, row := range rows[1:] {
+				if len(row) != len(csvHeader) {
+					t.Fatalf("row has %d cells, want %d: %v", len(row), len(csvHeader), row)
+				}
+				for _, cell := range row {
+					if cell != "" && strings.ContainsRune("=+-@", rune(cell[0])) {
+						t.Errorf("cell starts with a formula character: %q", cell)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestCSVFormulaGuard(t *testing.T) {
+	rec := index.Record{
+		ID: "x-1", State: "=cmd|' /C calc'!A0", Activity: "+1 talks", Comment: "-2", Period: "@SUM(A1)",
+		Footnotes: []string{"=HYPERLINK(\"http://evil\")", "ordinary"}, Months: []string{"2006-06", "2006-07"}, Source: "\tx",
+	}
+	a := newApp(t, &fakeSearcher{records: []index.Record{rec}}, Options{})
+	resp := a.get(t, "/api/search.csv")
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(resp.Body.String(), utf8BOM))).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("rows %v, err %v", rows, err)
+	}
+	got := map[string]string{}
+	for i, name := range rows[0] {
+		got[name] = rows[1][i]
+	}
+	want := map[string]string{
+		"state": "'=cmd|' /C calc'!A0", "activity": "'+1 talks", "comment": "'-2", "period": "'@SUM(A1)",
+		"footnotes": "'=HYPERLINK(\"http://evil\")\nordinary", "months": "2006-06;2006-07", "source": "'\tx", "annex2": "false",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	a := sampleApp(t)
+	states := url.Values{}
+	for i := range index.MaxFilterValues + 1 {
+		states.Add("state", "国家"+strconv.Itoa(i))
+	}
+	tests := []struct {
+		name, query, wantParam string
+	}{
+		{"page zero", "page=0", "page"},
+		{"page not a number", "page=abc", "page"},
+		{"size too big", "size=1000", "size"},
+		{"sort bogus", "sort=bogus", "sort"},
+		{"month 13", "month=2006-13", "month"},
+		{"month with slash", "month=2006%2F06", "month"},
+		{"query of 600 runes", q("q", strings.Repeat("核", 600)), "q"},
+		{"invalid UTF-8", "q=%ff", "q"},
+		{"invalid UTF-8 in a filter", "state=%ff%fe", "state"},
+		{"too many states", states.Encode(), "state"},
+		{"malformed escape", "q=%zz", "query string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/api/search", "/api/search.csv"} {
+				rec := a.get(t, path+"?"+tt.query)
+				if rec.Code != http.StatusBadRequest {
+					t.Errorf("%s: status %d, want 400: %s", path, rec.Code, rec.Body)
+					continue
+				}
+				var body errorJSON
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+					t.Errorf("%s: error body %q is not JSON: %v", path, rec.Body, err)
+				}
+				if !strings.HasPrefix(body.Error, tt.wantParam+": ") {
+					t.Errorf("%s: error %q does not name %q", path, body.Error, tt.wantParam)
+				}
+			}
+			// The HTML page shows the same message on an HTML error page.
+			rec := a.get(t, "/?"+tt.query)
+			if rec.Code != http.StatusBadRequest || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+				t.Errorf("/: status %d, Content-Type %q", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if !strings.Contains(rec.Body.String(), "请求参数有误") {
+				t.Errorf("/: the error page does not explain the problem")
+			}
+		})
+	}
+	if log := a.log.String(); strings.Contains(log, "level=ERROR") {
+		t.Errorf("client mistakes were logged as errors:\n%s", log)
+	}
+}
+
+// TestIndexRequestError checks that a limit only the index enforces still
+// reaches the client as a 400 with its message.
+func TestIndexRequestError(t *testing.T) {
+	fake := &fakeSearcher{err: &index.RequestError{Param: "q", Msg: "unbalanced quotes"}}
+	a := newApp(t, fake, Options{})
+	rec := a.get(t, "/api/search?q=%22x")
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"q: unbalanced quotes"`) {
+		t.Errorf("status %d, body %s", rec.Code, rec.Body)
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	a := sampleApp(t)
+	tests := []struct {
+		name, method, target string
+		code                 int
+		json                 bool
+	}{
+		{"unknown record API", "GET", "/api/records/a62-ctbt-universality-999", 404, true},
+		{"unknown record page", "GET", "/records/a62-ctbt-universality-999", 404, false},
+		{"impossible record id", "GET", "/api/records/%3Cscript%3E", 404, true},
+		{"too long record id", "GET", "/records/" + strings.Repeat("a", 200), 404, false},
+		{"dot record id", "GET", "/records/..", 404, false},
+		{"unknown route", "GET", "/nope", 404, false},
+		{"unknown API route", "GET", "/api/nope", 404, true},
+		{"path traversal", "GET", "/static/../go.mod", 404, false},
+		{"escaped path traversal", "GET", "/static/%2e%2e/go.mod", 404, false},
+		{"static directory", "GET", "/static/", 404, false},
+		{"unfingerprinted static name", "GET", "/static/style.css", 404, false},
+		{"template source", "GET", "/static/../templates/layout.html", 404, false},
+		{"method not allowed", "POST", "/api/search", 405, true},
+		{"method not allowed on page", "DELETE", "/", 405, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := a.do(t, tt.method, tt.target)
+			if rec.Code != tt.code {
+				t.Fatalf("%s %s: status %d, want %d: %s", tt.method, tt.target, rec.Code, tt.code, rec.Body)
+			}
+			ct := rec.Header().Get("Content-Type")
+			if tt.json {
+				var body errorJSON
+				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error == "" {
+					t.Errorf("body %q is not a JSON error (%v)", rec.Body, err)
+				}
+			} else if !strings.HasPrefix(ct, "text/html") {
+				t.Errorf("Content-Type = %q, want an HTML error page", ct)
+			}
+			if strings.Contains(rec.Body.String(), "module ctbtsearch") {
+				t.Errorf("response leaks go.mod")
+			}
+		})
+	}
+}
+
+func TestRecord(t *testing.T) {
+	a := sampleApp(t)
+	hit := a.search(t, q("q", "附件2 国家", "size", "1")).Hits[0]
+
+	rec := a.get(t, "/api/records/"+hit.ID)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	var got index.Record
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != hit.ID || got.Activity != hit.Activity || got.Source != hit.Source || !slices.Equal(got.Months, hit.Months) {
+		t.Errorf("record %+v\ndoes not match its hit %+v", got, hit.Record)
+	}
+
+	rec = a.get(t, "/records/"+hit.ID)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	page := rec.Body.String()
+	for _, want := range []string{hit.State, hit.Activity, hit.Source, hit.SectionTitle, `href="/"`, `href="/api/records/` + hit.ID + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("record page lacks %q", want)
+		}
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	a := sampleApp(t)
+	css := regexp.MustCompile(`/static/style\.[0-9a-f]+\.css`).FindString(a.get(t, "/").Body.String())
+	if css == "" {
+		t.Fatal("the page links no fingerprinted stylesheet")
+	}
+	targets := []string{"/", "/?q=附件2", "/records/a62-ctbt-universality-001", "/api/search", "/api/search?page=0",
+		"/api/search.csv", "/api/records/nope", "/nope", "/healthz", "/metrics", css}
+	for _, target := range targets {
+		rec := a.get(t, target)
+		h := rec.Header()
+		for name, want := range map[string]string{
+			"Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+			"X-Content-Type-Options":  "nosniff",
+			"Referrer-Policy":         "no-referrer",
+			"X-Frame-Options":         "DENY",
+		} {
+			if got := h.Get(name); got != want {
+				t.Errorf("%s (%d): %s = %q, want %q", target, rec.Code, name, got, want)
+			}
+		}
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	a := sampleApp(t)
+	page := a.get(t, "/").Body.String()
+	for _, re := range []string{`/static/style\.[0-9a-f]{12}\.css`, `/static/app\.[0-9a-f]{12}\.js`, `/static/favicon\.[0-9a-f]{12}\.svg`} {
+		u := regexp.MustCompile(re).FindString(page)
+		if u == "" {
+			t.Errorf("page links nothing matching %s", re)
+			continue
+		}
+		rec := a.get(t, u)
+		if rec.Code != http.StatusOK || rec.Body.Len() == 0 {
+			t.Errorf("%s: status %d, %d bytes", u, rec.Code, rec.Body.Len())
+		}
+		if cc := rec.Header().Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") {
+			t.Errorf("%s: Cache-Control = %q", u, cc)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct == "" || strings.HasPrefix(ct, "text/plain") {
+			t.Errorf("%s: Content-Type = %q", u, ct)
+		}
+		cond := httptest.NewRequest("GET", u, nil)
+		cond.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+		w := httptest.NewRecorder()
+		a.e.ServeHTTP(w, cond)
+		if w.Code != http.StatusNotModified {
+			t.Errorf("%s with If-None-Match: status %d, want 304", u, w.Code)
+		}
+	}
+}
+
+func TestSearchPage(t *testing.T) {
+	a := sampleApp(t)
+	rec := a.get(t, "/?"+q("q", "附件2 国家"))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	page := rec.Body.String()
+	for _, want := range []string{
+		`<html lang="zh-CN">`, `name="viewport"`, "CTBT 普遍加入报告检索",
+		`<label for="q"`, `value="附件2 国家"`, `<label for="sort"`,
+		"<mark>", "共 <strong>", "毫秒", `class="badge"`, `href="/records/a62-ctbt-universality-`,
+		`class="bars"`, "/api/search.csv?q=",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(page, "&lt;mark&gt;") {
+		t.Errorf("highlights were escaped instead of rendered")
+	}
+	checkNoInlineCode(t, "search page", page)
+}
+
+func TestSearchPageFilters(t *testing.T) {
+	a := sampleApp(t)
+	page := a.get(t, "/?"+q("q", "批准", "state", "日本", "month", "2007-02", "sort", "oldest", "page", "1")).Body.String()
+	for _, want := range []string{
+		// chips remove one value and keep the rest of the state
+		`href="/?q=%E6%89%B9%E5%87%86&amp;month=2007-02&amp;sort=oldest"`,
+		// clear all keeps the query and the sort
+		`href="/?q=%E6%89%B9%E5%87%86&amp;sort=oldest">清除全部</a>`,
+		// a facet value adds itself to the selected ones
+		`href="/?q=%E6%89%B9%E5%87%86&amp;state=%E6%97%A5%E6%9C%AC&amp;state=%E5%BE%B7%E5%9B%BD&amp;month=2007-02&amp;sort=oldest"`,
+		// the forms carry the filters
+		`<input type="hidden" name="state" value="日本">`,
+		`<option value="oldest" selected>`,
+		"2007年2月",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
+
+func TestSearchPagePagination(t *testing.T) {
+	a := sampleApp(t)
+	page := a.get(t, "/?page=2&size=10").Body.String()
+	for _, want := range []string{`rel="prev" href="/?size=10"`, `rel="next" href="/?page=3&amp;size=10"`, `aria-current="page">2<`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
+
+func TestSearchPagePastTheEnd(t *testing.T) {
+	a := sampleApp(t)
+	rec := a.get(t, "/?"+q("state", "日本", "page", "50"))
+	page := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(page, "页码超出了范围") || !strings.Contains(page, `href="/?state=%E6%97%A5%E6%9C%AC">回到第 1 页`) {
+		t.Errorf("status %d; page past the end does not lead back:\n%s", rec.Code, page)
+	}
+}
+
+func TestSearchPageEmpty(t *testing.T) {
+	a := sampleApp(t)
+	page := a.get(t, "/?"+q("q", "绝无此词", "state", "日本")).Body.String()
+	for _, want := range []string{"没有找到与“绝无此词”匹配的记录", "移除全部筛选条件", `href="/?q=%E7%BB%9D%E6%97%A0%E6%AD%A4%E8%AF%8D"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("empty-result page lacks %s", want)
+		}
+	}
+}
+
+func TestExpansions(t *testing.T) {
+	a := sampleApp(t)
+	res := a.search(t, q("q", "英国"))
+	if len(res.Expansions) == 0 || res.Expansions[0].Term != "英国" || !slices.Contains(res.Expansions[0].Variants, "大不列颠及北爱尔兰联合王国") {
+		t.Fatalf("expansions = %+v", res.Expansions)
+	}
+	page := a.get(t, "/?"+q("q", "英国")).Body.String()
+	for _, want := range []string{"已同时搜索：英国 → 大不列颠及北爱尔兰联合王国", `href="/?q=%22%E8%8B%B1%E5%9B%BD%22">仅精确短语</a>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
+
+// TestInjection puts markup into everything that reaches a page: the query,
+// every record field and the highlight fragments.
+func TestInjection(t *testing.T) {
+	const evil = `<script>alert(1)</script>`
+	const escaped = `&lt;script&gt;alert(1)&lt;/script&gt;`
+
+	t.Run("real index", func(t *testing.T) {
+		a := sampleApp(t)
+		rec := a.get(t, "/?"+q("q", evil, "state", evil))
+		page := rec.Body.String()
+		if strings.Contains(page, evil) || !strings.Contains(page, escaped) {
+			t.Errorf("status %d: query not escaped:\n%s", rec.Code, page)
+		}
+	})
+
+	r := index.Record{
+		ID: "evil-1", Report: evil, Section: "1(a)", SectionTitle: evil, State: evil, Period: evil,
+		Activity: "activity " + evil, Comment: "comment " + evil, Footnotes: []string{evil}, Source: evil,
+		Months: []string{"2006-06"},
+	}
+	fake := &fakeSearcher{
+		records: []index.Record{r},
+		highlights: map[string][]string{
+			"activity": {"activity " + evil},               // not escaped: must be escaped whole
+			"comment":  {"<mark>comment</mark> &lt;b&gt;"}, // well-formed: rendered as is
+		},
+		facets: index.Facets{
+			State:  []index.FacetValue{{Value: evil, Label: evil, Count: 1}},
+			Report: []index.FacetValue{{Value: evil, Label: evil, Count: 1}},
+		},
+		expansions: []index.Expansion{{Term: evil, Variants: []string{evil}}},
+	}
+	a := newApp(t, fake, Options{})
+	for _, target := range []string{"/?" + q("q", evil), "/records/evil-1"} {
+		t.Run(target, func(t *testing.T) {
+			rec := a.get(t, target)
+			page := rec.Body.String()
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, page)
+			}
+			if strings.Contains(page, "<script>alert") || strings.Contains(page, "</script>alert") {
+				t.Errorf("markup from data reached the page unescaped:\n%s", page)
+			}
+			if !strings.Contains(page, escaped) {
+				t.Errorf("page does not show the escaped text")
+			}
+			checkNoInlineCode(t, target, page)
+		})
+	}
+	if page := a.get(t, "/?q=x").Body.String(); !strings.Contains(page, "<mark>comment</mark> &lt;b&gt;") {
+		t.Errorf("a well-formed highlight was not rendered as markup")
+	}
+}
+
+func TestTrustedHighlight(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "abc 中文", "abc 中文"},
+		{"marks", "a<mark>b</mark>c<mark>d</mark>", "a<mark>b</mark>c<mark>d</mark>"},
+		{"entities", "&lt;b&gt; &amp; &#39; &#34; &#x4E2D; &quot;", "&lt;b&gt; &amp; &#39; &#34; &#x4E2D; &quot;"},
+		{"script", "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"mark with attribute", `<mark onmouseover="x">a</mark>`, "&lt;mark onmouseover=&#34;x&#34;&gt;a&lt;/mark&gt;"},
+		{"unclosed mark", "<mark>a", "&lt;mark&gt;a"},
+		{"nested mark", "<mark><mark>a</mark></mark>", "&lt;mark&gt;&lt;mark&gt;a&lt;/mark&gt;&lt;/mark&gt;"},
+		{"stray close", "a</mark>", "a&lt;/mark&gt;"},
+		{"raw ampersand", "a & b", "a &amp; b"},
+		{"bad entity", "&#xZZ;", "&amp;#xZZ;"},
+		{"raw quote", `say "hi"`, "say &#34;hi&#34;"},
+		{"raw greater-than", "a > b", "a &gt; b"},
+		{"upper-case tag", "<MARK>a</MARK>", "&lt;MARK&gt;a&lt;/MARK&gt;"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(trustedHighlight(tt.in)); got != tt.want {
+				t.Errorf("trustedHighlight(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestInternalError checks that a failure inside the Searcher is answered
+// with a generic 500, never its text, and logged once with the details.
+func TestInternalError(t *testing.T) {
+	const secret = "secret /internal/path"
+	for _, target := range []string{"/api/search", "/", "/api/search.csv", "/api/records/x-1", "/records/x-1"} {
+		t.Run(target, func(t *testing.T) {
+			a := newApp(t, &fakeSearcher{err: errors.New(secret)}, Options{})
+			rec := a.get(t, target)
+			if rec.Code != http.StatusInternalServerError {
+				t.Fatalf("status %d, want 500", rec.Code)
+			}
+			body := rec.Body.String()
+			if strings.Contains(body, "secret") || strings.Contains(body, "/internal/") {
+				t.Errorf("response leaks the error: %s", body)
+			}
+			if strings.HasPrefix(target, "/api/") {
+				if strings.TrimSpace(body) != `{"error":"internal error"}` {
+					t.Errorf("body = %s", body)
+				}
+			} else if !strings.Contains(body, "服务器出错") {
+				t.Errorf("HTML error page lacks an explanation: %s", body)
+			}
+			if n := strings.Count(a.log.String(), secret); n != 1 {
+				t.Errorf("the error was logged %d times, want once:\n%s", n, a.log)
+			}
+		})
+	}
+}
+
+func TestPanicRecovered(t *testing.T) {
+	a := newApp(t, &fakeSearcher{panicWith: "boom in the index"}, Options{})
+	rec := a.get(t, "/api/search")
+	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "boom") {
+		t.Errorf("status %d, body %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(a.log.String(), "boom in the index") {
+		t.Errorf("the panic was not logged:\n%s", a.log)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	a := newApp(t, &fakeSearcher{block: true}, Options{RequestTimeout: 20 * time.Millisecond})
+	rec := a.get(t, "/api/search")
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"error"`) {
+		t.Errorf("status %d, body %s", rec.Code, rec.Body)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	a := sampleApp(t)
+	rec := a.get(t, "/healthz")
+	var body healthJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("status %d, body %s (%v)", rec.Code, rec.Body, err)
+	}
+	if body.Status != "ok" || body.Documents != sampleIndex(t).DocCount() || body.Documents == 0 {
+		t.Errorf("healthz = %+v", body)
+	}
+	if rec := a.do(t, http.MethodHead, "/healthz"); rec.Code != http.StatusOK {
+		t.Errorf("HEAD /healthz: %d", rec.Code)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	a := sampleApp(t)
+	a.get(t, "/api/search")
+	a.get(t, "/api/search?page=0")
+	a.get(t, "/records/a62-ctbt-universality-999")
+	a.get(t, "/no/such/page/"+strconv.Itoa(time.Now().Nanosecond()))
+	a.do(t, "BREW", "/")
+
+	rec := a.get(t, "/metrics")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	text := rec.Body.String()
+	docs := strconv.FormatUint(sampleIndex(t).DocCount(), 10)
+	for _, want := range []string{
+		`http_requests_total{code="200",method="GET",route="/api/search"} 1`,
+		`http_requests_total{code="400",method="GET",route="/api/search"} 1`,
+		`http_requests_total{code="404",method="GET",route="/records/:id"} 1`,
+		`http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`method="OTHER"`,
+		`http_request_duration_seconds_bucket{route="/api/search",le=`,
+		"ctbt_index_documents " + docs,
+		"go_goroutines",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(text, "/no/such/page") {
+		t.Errorf("raw paths became label values")
+	}
+}
+
+func TestHeadRequests(t *testing.T) {
+	a := sampleApp(t)
+	for _, target := range []string{"/", "/api/search", "/healthz"} {
+		if rec := a.do(t, http.MethodHead, target); rec.Code != http.StatusOK {
+			t.Errorf("HEAD %s: %d", target, rec.Code)
+		}
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	a := sampleApp(t)
+	a.get(t, "/api/search?"+q("q", "私密检索词"))
+	log := a.log.String()
+	for _, want := range []string{"method=GET", "path=/api/search", "status=200", "duration="} {
+		if !strings.Contains(log, want) {
+			t.Errorf("request log lacks %s:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "私密") || strings.Contains(log, url.QueryEscape("私密")) {
+		t.Errorf("the request log records search terms:\n%s", log)
+	}
+}
+
+// checkNoInlineCode enforces what the Content-Security-Policy would block in
+// a browser: inline scripts, <style> elements and style attributes.
+func checkNoInlineCode(t *testing.T, what, page string) {
+	t.Helper()
+	if strings.Contains(page, "style=") || strings.Contains(page, "<style") {
+		t.Errorf("%s has an inline style", what)
+	}
+	for _, m := range regexp.MustCompile(`<script[^>]*>`).FindAllString(page, -1) {
+		if !strings.Contains(m, "src=") {
+			t.Errorf("%s has an inline script: %s", what, m)
+		}
+	}
+	if regexp.MustCompile(`\son[a-z]+=`).MatchString(page) {
+		t.Errorf("%s has an inline event handler", what)
+	}
+}
+
+// fakeSearcher is a Searcher double: it serves fixed records, or fails in a
+// chosen way.
+type fakeSearcher struct {
+	records    []index.Record
+	highlights map[string][]string
+	facets     index.Facets
+	expansions []index.Expansion
+	err        error
+	panicWith  string
+	block      bool // wait for the context to end
+}
+
+func (f *fakeSearcher) fail(ctx context.Context) error {
+	if f.panicWith != "" {
+		panic(f.panicWith)
+	}
+	if f.block {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return f.err
+}
+
+func (f *fakeSearcher) Search(ctx context.Context, req index.Request) (*index.Result, error) {
+	if err := f.fail(ctx); err != nil {
+		return nil, err
+	}
+	res := &index.Result{Query: req.Query, Total: uint64(len(f.records)), Took: 1234 * time.Microsecond,
+		Page: 1, Size: index.DefaultPageSize, Sort: index.SortNewest, Facets: f.facets, Expansions: f.expansions}
+	for _, r := range f.records {
+		res.Hits = append(res.Hits, index.Hit{Record: r, Score: 1, Highlights: f.highlights})
+	}
+	return res, nil
+}
+
+func (f *fakeSearcher) Record(ctx context.Context, id string) (index.Record, error) {
+	if err := f.fail(ctx); err != nil {
+		return index.Record{}, err
+	}
+	for _, r := range f.records {
+		if r.ID == id {
+			return r, nil
+		}
+	}
+	return index.Record{}, index.ErrNotFound
+}
+
+func (f *fakeSearcher) Export(ctx context.Context, req index.Request, fn func(index.Record) error) error {
+	if err := f.fail(ctx); err != nil {
+		return err
+	}
+	for _, r := range f.records {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *fakeSearcher) DocCount() uint64 { return uint64(len(f.records)) }
