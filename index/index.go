@@ -62,7 +62,7 @@ type waitGroup = sync.WaitGroup
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
 var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "unigram",
-	"state", "state_code", "mentions", "section", "months", "report", "session", "annex2", "start", "end", "record"}
+	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
 // (a misspelt option would otherwise be ignored without a word).
@@ -204,8 +204,9 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 	batch := ix.bi.NewBatch()
 	done := 0
 	for _, rep := range reports {
+		meta := searchForm(rep.Symbol)
 		for i := range rep.Records {
-			doc, err := ix.document(&rep.Records[i])
+			doc, err := ix.document(&rep.Records[i], meta)
 			if err != nil {
 				return err
 			}
@@ -228,6 +229,9 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 		}
 	}
 	if batch.Size() > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("add reports: %w", err)
+		}
 		if err := ix.bi.Batch(batch); err != nil {
 			return fmt.Errorf("add reports: %w", err)
 		}
@@ -284,7 +288,7 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // document is what Bleve indexes for a record: the text fields in their
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
-func (ix *Index) document(r *Record) (map[string]any, error) {
+func (ix *Index) document(r *Record, reportMeta string) (map[string]any, error) {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", r.Source, err)
@@ -323,6 +327,8 @@ func (ix *Index) document(r *Record) (map[string]any, error) {
 		"state":         r.State,
 		"state_code":    r.StateCode,
 		"mentions":      mentions,
+		"concepts":      recordConcepts(r),
+		"report_meta":   reportMeta,
 		"section":       r.Section,
 		"months":        r.Months,
 		"report":        r.Report,

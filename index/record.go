@@ -8,7 +8,7 @@ package index
 // contract of `indexer -dump` and of the search API.
 type Record struct {
 	ID           string   `json:"id"`            // stable: report id + "-" + ordinal within the report
-	Report       string   `json:"report"`        // report id, from the file name (e.g. "a62-ctbt-universality.zh")
+	Report       string   `json:"report"`        // report id: the file name up to its first dot (e.g. "a62-ctbt-universality")
 	Session      int      `json:"session"`       // General Assembly session, e.g. 62
 	Section      string   `json:"section"`       // "1(a)", "1(b)", "2(a)" or "2(b)"
 	SectionTitle string   `json:"section_title"` // e.g. "与附件2国家有关的活动"

@@ -35,6 +35,20 @@ const (
 	lockFile    = ".lock"
 )
 
+// DefaultLocation is where the index lives unless told otherwise: $CTBT_INDEX,
+// or a directory in the user's cache, since an index can always be rebuilt
+// from the reports.
+func DefaultLocation() (string, error) {
+	if dir := os.Getenv("CTBT_INDEX"); dir != "" {
+		return dir, nil
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no index location: %w; use -index DIR or set CTBT_INDEX", err)
+	}
+	return filepath.Join(cache, "ctbtsearch", "index"), nil
+}
+
 // ErrNoIndex means the location holds no index yet.
 var ErrNoIndex = errors.New("no index has been built here yet")
 
@@ -123,6 +137,9 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 	if err := ix.Close(); err != nil {
 		return "", fmt.Errorf("publish index: close: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("publish index: %w", err)
+	}
 	if err := syncTree(tmp); err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
@@ -137,14 +154,20 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 		os.RemoveAll(genPath)
 		return "", fmt.Errorf("publish index: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		os.Remove(link)
+		os.RemoveAll(genPath)
+		return "", fmt.Errorf("publish index: %w", err)
+	}
 	if err := os.Rename(link, filepath.Join(loc, currentLink)); err != nil {
 		os.Remove(link)
 		os.RemoveAll(genPath)
 		return "", fmt.Errorf("publish index: %w", err)
 	}
-	if err := syncDir(loc); err != nil {
-		return "", fmt.Errorf("publish index: %w", err)
-	}
+	// The new generation is in service from here on; failing to flush the
+	// directory entry only risks a power cut reverting to the previous one,
+	// which is a consistent state, so it is not reported as a failure.
+	_ = syncDir(loc)
 	removeLeftovers(loc)
 	return genPath, nil
 }
@@ -186,13 +209,21 @@ func lockLocation(loc string) (func(), error) {
 
 // syncTree flushes every file of a finished build to disk before it is put
 // in service, so a power cut cannot publish an index whose files are empty.
+// It also opens the files to other users: Bleve creates them private, and a
+// server may run as another user than the indexer.
 func syncTree(root string) error {
 	return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
+			if err := os.Chmod(p, 0o755); err != nil {
+				return err
+			}
 			return syncDir(p)
+		}
+		if err := os.Chmod(p, 0o644); err != nil {
+			return err
 		}
 		f, err := os.Open(p)
 		if err != nil {

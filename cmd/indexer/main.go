@@ -1,0 +1,433 @@
+// Command indexer parses the Secretary-General's yearly CTBT universality
+// reports (Chinese edition) and builds the search index the server reads.
+//
+// Usage:
+//
+//	indexer [-index DIR] [-dump] FILE|DIR...
+//
+// Each argument is a report file or a directory. Directories are searched
+// recursively for report files: files whose names end in .txt (in any case),
+// skipping hidden files and directories (names starting with "."). A file
+// named explicitly is read whatever its extension. Reports are read in
+// sorted path order, so every run over the same files gives the same output.
+//
+// Every file is parsed before anything is written. If any file cannot be
+// parsed, or two files give the same report id (the file name up to its first
+// dot), indexer prints every problem as file:line: message, exits with
+// status 1 and leaves the index alone.
+//
+// Otherwise indexer builds a new generation of the index from all the given
+// reports and puts it in service atomically, replacing the previous one: a
+// server sees either the old index or the new one, never a half-built one.
+// Interrupting indexer (Ctrl-C, SIGTERM) during the build leaves the old
+// index in service; a second interrupt stops it at once, and the next run
+// removes what it left behind.
+// When standard error is a terminal a progress bar is shown. At the end
+// indexer prints a summary on standard error: each report with its session
+// and record counts per section, the warnings (such as unknown state names),
+// the total, the index generation now in service and the time taken.
+//
+// The flags are:
+//
+//	-index DIR
+//		The index location: the directory holding the generations of the
+//		index and the "current" link to the one in service. The default is
+//		$CTBT_INDEX when set, else ctbtsearch/index under the user cache
+//		directory (os.UserCacheDir: $XDG_CACHE_HOME or ~/.cache on Linux,
+//		~/Library/Caches on macOS, %LocalAppData% on Windows).
+//	-dump
+//		Do not build an index: print the parsed records to standard output
+//		as JSON Lines, one object per record in file order, with the fields
+//		of index.Record. Warnings go to standard error.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"ctbtsearch/index"
+)
+
+// envIndex names the environment variable that overrides the default index
+// location; the -index flag overrides both.
+const envIndex = "CTBT_INDEX"
+
+const usage = `usage: indexer [-index DIR] [-dump] FILE|DIR...
+
+Parses CTBT universality reports and builds the search index from them.
+Directories are searched recursively for *.txt files.
+
+  -index DIR  index location (default $CTBT_INDEX, else
+              <user cache dir>/ctbtsearch/index)
+  -dump       print the parsed records as JSON Lines instead of indexing
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, restore the default handling so that a
+		// second Ctrl-C kills at once; the next build cleans up after it.
+		<-ctx.Done()
+		stop()
+	}()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "indexer: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	start := time.Now()
+	fset := flag.NewFlagSet("indexer", flag.ContinueOnError)
+	// The flag package's own messages are dropped: the usage text goes to
+	// stderr and the error is returned, so main prints it once.
+	fset.SetOutput(io.Discard)
+	fset.Usage = func() { fmt.Fprint(stderr, usage) }
+	indexFlag := fset.String("index", "", "index location")
+	dump := fset.Bool("dump", false, "print records as JSON Lines instead of indexing")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return fmt.Errorf("parse arguments: %w", err)
+	}
+	if fset.NArg() == 0 {
+		fset.Usage()
+		return errors.New("parse arguments: no report files or directories given")
+	}
+
+	paths, err := collectFiles(fset.Args())
+	if err != nil {
+		return err
+	}
+	reports, err := parseAll(ctx, paths)
+	if err != nil {
+		return err
+	}
+
+	if *dump {
+		printWarnings(stderr, reports)
+		return dumpRecords(ctx, stdout, reports)
+	}
+
+	loc, err := indexLocation(*indexFlag)
+	if err != nil {
+		return err
+	}
+	// index.Add looks at ctx only between batches of 1000 records, so a small
+	// build would run to the end after an early Ctrl-C; stop here instead.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("build index at %s: %w; the index in service was not changed", loc, err)
+	}
+	total := 0
+	for _, r := range reports {
+		total += len(r.Records)
+	}
+	bar := newProgress(stderr, total, isTerminal(stderr))
+	path, err := index.Publish(ctx, loc, reports, bar.set)
+	bar.done()
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("build index at %s: %w; the index in service was not changed", loc, err)
+		}
+		return fmt.Errorf("build index at %s: %w", loc, err)
+	}
+	printSummary(stderr, reports, path, time.Since(start))
+	return nil
+}
+
+// indexLocation resolves the index location: the -index flag, else the
+// shared default (index.DefaultLocation: $CTBT_INDEX or the user cache).
+func indexLocation(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	return index.DefaultLocation()
+}
+
+// collectFiles expands the arguments into a sorted list of report files
+// without duplicates. A path that does not exist is kept, so that the
+// parser reports it together with every other problem.
+func collectFiles(args []string) ([]string, error) {
+	var files []string
+	for _, arg := range args {
+		st, err := os.Stat(arg)
+		if err != nil || !st.IsDir() {
+			files = append(files, filepath.Clean(arg))
+			continue
+		}
+		n := len(files)
+		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			hidden := p != arg && strings.HasPrefix(d.Name(), ".")
+			if d.IsDir() {
+				if hidden {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if hidden || !strings.EqualFold(filepath.Ext(p), ".txt") {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				// A symbolic link counts if it leads to a regular file.
+				if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+					return nil
+				}
+			}
+			files = append(files, p)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("find reports in %s: %w", arg, err)
+		}
+		if len(files) == n {
+			return nil, fmt.Errorf("find reports in %s: no report files (*.txt) in this directory", arg)
+		}
+	}
+	slices.Sort(files)
+	return slices.Compact(files), nil
+}
+
+// parseAll parses every file, in parallel, and returns the reports in the
+// order of paths. If any file is bad, or two files give the same report id,
+// it returns a *parseFailure listing every problem in path order.
+func parseAll(ctx context.Context, paths []string) ([]*index.Report, error) {
+	gz := index.DefaultGazetteer()
+	reports := make([]*index.Report, len(paths))
+	errs := make([]error, len(paths))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for i := range jobs {
+				reports[i], errs[i] = index.ParseReportFile(paths[i], gz)
+			}
+		})
+	}
+feed:
+	for i := range paths {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("parse reports: %w", err)
+	}
+
+	fail := &parseFailure{files: len(paths)}
+	byID := map[string]string{}
+	for i, err := range errs {
+		if err != nil {
+			fail.add(err)
+			continue
+		}
+		id := reports[i].ID
+		if first, dup := byID[id]; dup {
+			fail.add(fmt.Errorf("%s: report id %q is also given by %s; each report must be given once", paths[i], id, first))
+			continue
+		}
+		byID[id] = paths[i]
+	}
+	if len(fail.errs) > 0 {
+		return nil, fail
+	}
+	return reports, nil
+}
+
+// parseFailure collects every problem of a set of report files.
+type parseFailure struct {
+	files int     // files read
+	bad   int     // files with problems
+	errs  []error // one per bad file; a file's error may join several
+}
+
+func (f *parseFailure) add(err error) {
+	f.bad++
+	f.errs = append(f.errs, err)
+}
+
+func (f *parseFailure) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "parse reports: %d of %d files have problems; the index was not changed", f.bad, f.files)
+	for _, err := range f.errs {
+		b.WriteString("\n")
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap gives access to the *index.ParseError values with errors.As.
+func (f *parseFailure) Unwrap() []error { return f.errs }
+
+// dumpRecords writes every record as one JSON object per line.
+func dumpRecords(ctx context.Context, w io.Writer, reports []*index.Report) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for _, rep := range reports {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("dump records: %w", err)
+		}
+		for i := range rep.Records {
+			if err := enc.Encode(&rep.Records[i]); err != nil {
+				return fmt.Errorf("dump records: %w", err)
+			}
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("dump records: %w", err)
+	}
+	return nil
+}
+
+func printWarnings(w io.Writer, reports []*index.Report) {
+	for _, rep := range reports {
+		for _, warn := range rep.Warnings {
+			fmt.Fprintln(w, warn)
+		}
+	}
+}
+
+// standardSections are the sections of every report, shown even when empty.
+var standardSections = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
+
+// printSummary writes a table of the reports indexed, the warnings, the
+// total, the generation in service and the time taken.
+func printSummary(w io.Writer, reports []*index.Report, path string, took time.Duration) {
+	sections := slices.Clone(standardSections)
+	for _, rep := range reports {
+		for _, r := range rep.Records {
+			if !slices.Contains(sections, r.Section) {
+				sections = append(sections, r.Section)
+			}
+		}
+	}
+	slices.Sort(sections[len(standardSections):])
+
+	// One row per report and a total row; the numbers are right-aligned
+	// within their column, the report ids left-aligned.
+	rows := [][]string{append([]string{"report", "session", "records"}, sections...)}
+	totals := make([]int, len(sections))
+	total := 0
+	for _, rep := range reports {
+		row := []string{rep.ID, fmt.Sprint(rep.Session), fmt.Sprint(len(rep.Records))}
+		for i, s := range sections {
+			n := 0
+			for _, r := range rep.Records {
+				if r.Section == s {
+					n++
+				}
+			}
+			totals[i] += n
+			row = append(row, fmt.Sprint(n))
+		}
+		total += len(rep.Records)
+		rows = append(rows, row)
+	}
+	last := []string{"total", "", fmt.Sprint(total)}
+	for _, n := range totals {
+		last = append(last, fmt.Sprint(n))
+	}
+	rows = append(rows, last)
+	for col := 1; col < len(rows[0]); col++ {
+		width := 0
+		for _, row := range rows {
+			width = max(width, len(row[col]))
+		}
+		for _, row := range rows {
+			row[col] = fmt.Sprintf("%*s", width, row[col])
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+
+	warned := false
+	for _, rep := range reports {
+		warned = warned || len(rep.Warnings) > 0
+	}
+	if warned {
+		fmt.Fprintln(w, "\nwarnings:")
+		printWarnings(w, reports)
+	}
+	fmt.Fprintf(w, "\nindexed %s, %s in %s\nin service: %s\n",
+		plural(len(reports), "report"), plural(total, "record"), took.Round(time.Millisecond), path)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// progress shows a progress bar of records indexed on a terminal and nothing
+// otherwise.
+type progress struct {
+	bar *progressbar.ProgressBar // nil when quiet
+}
+
+func newProgress(w io.Writer, total int, show bool) *progress {
+	if !show || total == 0 {
+		return &progress{}
+	}
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("indexing"),
+		progressbar.OptionSetItsString("records"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+	return &progress{bar: bar}
+}
+
+// set is the callback for index.Publish: records indexed so far.
+func (p *progress) set(records int) {
+	if p.bar != nil {
+		p.bar.Set(records)
+	}
+}
+
+// done ends the bar's line, whether or not the build completed.
+func (p *progress) done() {
+	if p.bar != nil && !p.bar.IsFinished() {
+		p.bar.Exit()
+	}
+}
