@@ -21,6 +21,7 @@ var textFieldBoosts = []struct {
 	{"comment", 2},
 	{"footnotes", 1},
 	{"section_title", 0.5},
+	{"report_meta", 0.3}, // the document symbol, A/62/50
 }
 
 const (
@@ -32,6 +33,13 @@ const (
 	// that contains it (印度 in 印度尼西亚).
 	stateBoost   = 6
 	mentionBoost = 3
+	// piecesBoost scores records that contain every two-character piece of
+	// a long word but not the word itself: found, but ranked below it.
+	piecesBoost = 0.2
+	// conceptBoost ranks records that name a concept as such (附件2国家 not
+	// inside 非附件2国家, 核试验 not inside the Treaty's name) above records
+	// that merely contain the characters.
+	conceptBoost = 3
 )
 
 // synonymGroups are names of the same thing that the reports use side by
@@ -100,6 +108,12 @@ func (ix *Index) compileQuery(q string) (*compiled, error) {
 		if wq := ix.textQuery(whole, nil, wholeQueryBoost); wq != nil {
 			should = append(should, wq)
 			c.highlight = append(c.highlight, searchForm(whole))
+		}
+		should = append(should, conceptQueries(whole)...)
+	}
+	for _, cl := range clauses {
+		if cl.phrase && cl.field == "" && cl.op != '-' {
+			should = append(should, conceptQueries(cl.text)...) // ranking only: the phrase stays exact
 		}
 	}
 	if len(must) == 0 {
@@ -177,6 +191,12 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 	for _, v := range synonyms[sf] {
 		variants = append(variants, v)
 	}
+	if q := ix.piecesQuery(sf); q != nil {
+		alts = append(alts, q)
+	}
+	for _, id := range queryConcepts(sf) {
+		alts = append(alts, termQuery("concepts", id, conceptBoost))
+	}
 	if st, ok := ix.lookupState(cl.text, sf); ok {
 		alts = append(alts, termQuery("state_code", st.Code, stateBoost), termQuery("mentions", st.Code, mentionBoost))
 		if name := searchForm(st.Name); name != sf && !strings.Contains(sf, name) {
@@ -201,6 +221,37 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// piecesQuery matches a long Chinese word by its two-character pieces in
+// any order, so 批准条约 also finds 《条约》获得批准 and 批准了《条约》. People type
+// such words without spaces; the reports phrase them many ways.
+func (ix *Index) piecesQuery(sf string) query.Query {
+	rs := []rune(sf)
+	if len(rs) < 4 {
+		return nil
+	}
+	for _, r := range rs {
+		if !unicode.Is(unicode.Han, r) {
+			return nil
+		}
+	}
+	var pieces []query.Query
+	for i := 0; i < len(rs); i += 2 {
+		j := min(i+2, len(rs))
+		from := j - 2 // an odd last character pairs with the one before it
+		pieces = append(pieces, ix.textQuery(string(rs[from:j]), nil, piecesBoost))
+	}
+	return query.NewConjunctionQuery(pieces)
+}
+
+// conceptQueries rank records naming the concept that text names.
+func conceptQueries(text string) []query.Query {
+	var qs []query.Query
+	for _, id := range queryConcepts(searchForm(text)) {
+		qs = append(qs, termQuery("concepts", id, conceptBoost))
+	}
+	return qs
 }
 
 // lookupState finds a state by any of its names; the search form makes

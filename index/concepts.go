@@ -1,0 +1,132 @@
+package index
+
+import (
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Concepts are the things these reports name in several ways, or whose name
+// hides inside a longer one: the Treaty is 全面禁止核试验条约 and also just
+// 《条约》; 核试验 appears inside every mention of the Treaty's name; 附件2国家
+// inside 非附件2国家. Each record is tagged at indexing with the concepts it
+// names — longest phrase first, so a phrase inside a longer one is not
+// counted — and a query word that names a concept also matches, and ranks
+// higher, the records tagged with it.
+var conceptPhrases = map[string][]string{
+	// The Treaty. 《条约》 with its book-title marks is how the reports refer
+	// to it after the first mention.
+	"全面禁止核试验条约": {"CTBT"},
+	"全面禁核试条约":   {"CTBT"},
+	"禁核试条约":     {"CTBT"},
+	"全面禁试条约":    {"CTBT"},
+	"《条约》":      {"CTBT"},
+	"ctbt":      {"CTBT"},
+	// Its organisation and Preparatory Commission.
+	"全面禁止核试验条约组织":      {"CTBTO"},
+	"全面禁止核试验条约组织筹备委员会": {"CTBTO"},
+	"禁核试组织":            {"CTBTO"},
+	"禁核试组织筹委会":         {"CTBTO"},
+	"ctbto":            {"CTBTO"},
+	"临时技术秘书处":          {"CTBTO"},
+	// The NPT; its review conference has a preparatory committee of its own,
+	// which must not count as the CTBTO's Preparatory Commission.
+	"不扩散核武器条约":  {"NPT"},
+	"不扩散条约":     {"NPT"},
+	"npt":       {"NPT"},
+	"审议大会筹备委员会": {"NPT"},
+	"附件2国家":     {"ANNEX2"},
+	"非附件2国家":    {"NONANNEX2"},
+	"核试验":       {"NUCTEST"},
+	"核爆炸":       {"NUCTEST"},
+	"核武器试验":     {"NUCTEST"},
+	"核武器试验爆炸":   {"NUCTEST"},
+	"暂停核试验":     {"NUCTEST", "MORATORIUM"},
+	"暂停核武器试验":   {"NUCTEST", "MORATORIUM"},
+	"暂停核武器试验爆炸": {"NUCTEST", "MORATORIUM"},
+	"国际监测系统":    {"IMS"},
+	"ims":       {"IMS"},
+	"第十四条":      {"ARTXIV"},
+	"第十四条大会":    {"ARTXIV"},
+	"促进条约生效大会":  {"ARTXIV"},
+	"促使全面禁止核试验条约生效": {"CTBT", "EIF"},
+}
+
+// Section 1(a) lists activities concerning Annex 2 states by definition;
+// its records are about them even where the row does not say so.
+var sectionConcepts = map[string][]string{
+	"1(a)": {"ANNEX2"},
+	"1(b)": {"NONANNEX2"},
+}
+
+var conceptMaxRunes = func() int {
+	n := 0
+	for p := range conceptPhrases {
+		n = max(n, utf8.RuneCountInString(p))
+	}
+	return n
+}()
+
+// conceptFold prepares text for concept matching: like the search form
+// (width, script, case) but keeping punctuation, which 《条约》 needs, and
+// dropping spaces.
+func conceptFold(s string) []rune {
+	tbl := t2s()
+	out := make([]rune, 0, len(s)/3)
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			continue
+		}
+		r = foldWidth(r)
+		if t, ok := tbl[r]; ok {
+			r = t
+		}
+		out = append(out, unicode.ToLower(r))
+	}
+	return out
+}
+
+// recordConcepts tags a record with the concepts its texts name.
+func recordConcepts(r *Record) []string {
+	set := map[string]bool{}
+	for _, c := range sectionConcepts[r.Section] {
+		set[c] = true
+	}
+	for _, text := range append([]string{r.Activity, r.Comment}, r.Footnotes...) {
+		scanConcepts(conceptFold(text), set)
+	}
+	out := make([]string, 0, len(set))
+	for c := range set {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scanConcepts finds concept phrases left to right, longest first.
+func scanConcepts(rs []rune, set map[string]bool) {
+	for i := 0; i < len(rs); {
+		matched := 0
+		for n := min(conceptMaxRunes, len(rs)-i); n >= 2; n-- {
+			if ids, ok := conceptPhrases[string(rs[i:i+n])]; ok {
+				for _, id := range ids {
+					set[id] = true
+				}
+				matched = n
+				break
+			}
+		}
+		if matched == 0 {
+			matched = 1
+		}
+		i += matched
+	}
+}
+
+// queryConcepts are the concepts a query word names, if it is one of their
+// phrases (in search form).
+func queryConcepts(sf string) []string {
+	ids := conceptPhrases[strings.ReplaceAll(sf, " ", "")]
+	return ids
+}

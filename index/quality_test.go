@@ -1,0 +1,194 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/blevesearch/bleve/v2"
+)
+
+var qualityReport = flag.Bool("quality.report", false, "print per-query nDCG@10 and recall for ours and the baseline")
+
+// judgment is one query of the judged set: what a user asking it wants,
+// graded per record (2 fully relevant, 1 partly; unlisted records are 0).
+type judgment struct {
+	Query  string         `json:"query"`
+	Intent string         `json:"intent"`
+	Grades map[string]int `json:"grades"`
+}
+
+func loadJudgments(t testing.TB) []judgment {
+	t.Helper()
+	data, err := os.ReadFile("testdata/judgments.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js []judgment
+	if err := json.Unmarshal(data, &js); err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// ndcgAt computes nDCG@k with gain 2^grade-1 and the usual log2 discount.
+func ndcgAt(k int, ranked []string, grades map[string]int) float64 {
+	dcg := 0.0
+	for i, id := range ranked {
+		if i == k {
+			break
+		}
+		dcg += (math.Pow(2, float64(grades[id])) - 1) / math.Log2(float64(i+2))
+	}
+	var ideal []int
+	for _, g := range grades {
+		ideal = append(ideal, g)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(ideal)))
+	idcg := 0.0
+	for i, g := range ideal {
+		if i == k {
+			break
+		}
+		idcg += (math.Pow(2, float64(g)) - 1) / math.Log2(float64(i+2))
+	}
+	if idcg == 0 {
+		return 1
+	}
+	return dcg / idcg
+}
+
+// recallOfFullyRelevant is the share of grade-2 records found at any rank
+// (queries without grade-2 records count as fully recalled).
+func recallOfFullyRelevant(found []string, grades map[string]int) (hit, want int) {
+	in := map[string]bool{}
+	for _, id := range found {
+		in[id] = true
+	}
+	for id, g := range grades {
+		if g == 2 {
+			want++
+			if in[id] {
+				hit++
+			}
+		}
+	}
+	return hit, want
+}
+
+type rankFunc func(q string) ([]string, error)
+
+type qualityScores struct {
+	meanNDCG, recall float64
+	perQuery         []string
+}
+
+func evaluate(t *testing.T, js []judgment, rank rankFunc) qualityScores {
+	t.Helper()
+	var sumNDCG float64
+	var hits, wants int
+	var lines []string
+	for _, j := range js {
+		ids, err := rank(j.Query)
+		if err != nil {
+			t.Fatalf("%q: %v", j.Query, err)
+		}
+		n := ndcgAt(10, ids, j.Grades)
+		h, w := recallOfFullyRelevant(ids, j.Grades)
+		sumNDCG += n
+		hits += h
+		wants += w
+		lines = append(lines, fmt.Sprintf("%-24q nDCG@10 %.3f  recall %d/%d", j.Query, n, h, w))
+	}
+	return qualityScores{meanNDCG: sumNDCG / float64(len(js)), recall: float64(hits) / float64(wants), perQuery: lines}
+}
+
+// ourRanking is the product's search: every match, in ranked order.
+func ourRanking(t *testing.T) rankFunc {
+	ix := openTestIndex(t)
+	return func(q string) ([]string, error) {
+		var ids []string
+		err := ix.Export(context.Background(), Request{Query: q}, func(r Record) error {
+			ids = append(ids, r.ID)
+			return nil
+		})
+		return ids, err
+	}
+}
+
+// baselineRanking is plain Bleve: the display text indexed with the default
+// mapping and the cjk analyzer, searched with a match query.
+func baselineRanking(t *testing.T) rankFunc {
+	m := bleve.NewIndexMapping()
+	m.DefaultAnalyzer = "cjk"
+	bi, err := bleve.NewMemOnly(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bi.Close() })
+	gz := DefaultGazetteer()
+	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bi.NewBatch()
+	for _, r := range append(a62.Records, a64.Records...) {
+		if err := b.Index(r.ID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bi.Batch(b); err != nil {
+		t.Fatal(err)
+	}
+	return func(q string) ([]string, error) {
+		req := bleve.NewSearchRequestOptions(bleve.NewMatchQuery(q), 1000, 0, false)
+		res, err := bi.Search(req)
+		if err != nil {
+			return nil, err
+		}
+		var ids []string
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		return ids, nil
+	}
+}
+
+// Floors for the judged query set: the level reached, so that a change that
+// makes search worse for users fails here. See docs/QUALITY.md.
+const (
+	minMeanNDCG = 0.90
+	minRecall   = 0.98
+)
+
+func TestSearchQuality(t *testing.T) {
+	js := loadJudgments(t)
+	if len(js) < 25 {
+		t.Fatalf("only %d judged queries", len(js))
+	}
+	ours := evaluate(t, js, ourRanking(t))
+	base := evaluate(t, js, baselineRanking(t))
+	t.Logf("ours:     mean nDCG@10 %.3f, recall of fully relevant %.3f", ours.meanNDCG, ours.recall)
+	t.Logf("baseline: mean nDCG@10 %.3f, recall of fully relevant %.3f", base.meanNDCG, base.recall)
+	if *qualityReport {
+		for i := range ours.perQuery {
+			t.Logf("ours %s | baseline %s", ours.perQuery[i], strings.SplitN(base.perQuery[i], " ", 2)[1])
+		}
+	}
+	if ours.meanNDCG < minMeanNDCG {
+		t.Errorf("mean nDCG@10 = %.3f, below %.2f", ours.meanNDCG, minMeanNDCG)
+	}
+	if ours.recall < minRecall {
+		t.Errorf("recall of fully relevant records = %.3f, below %.2f", ours.recall, minRecall)
+	}
+}
