@@ -7,15 +7,14 @@ import (
 	"fmt"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
-// snapshot pins the current index snapshot and its columns for one search.
-func (ix *Index) snapshot(ctx context.Context) (*columns, func(), error) {
-	adv, err := ix.bi.Advanced()
+// snapshot pins the shard's current snapshot and its columns for one search.
+func (sh *shard) snapshot(ctx context.Context) (*columns, func(), error) {
+	adv, err := sh.bi.Advanced()
 	if err != nil {
 		return nil, nil, fmt.Errorf("index snapshot: %w", err)
 	}
@@ -23,27 +22,27 @@ func (ix *Index) snapshot(ctx context.Context) (*columns, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("index snapshot: %w", err)
 	}
-	ix.colMu.Lock()
-	defer ix.colMu.Unlock()
-	if ix.cols != nil && sameSnapshot(ix.cols.reader, r) {
+	sh.colMu.Lock()
+	defer sh.colMu.Unlock()
+	if sh.cols != nil && sameSnapshot(sh.cols.reader, r) {
 		r.Close()
-		ix.colUsers.Add(1)
-		return ix.cols, ix.colUsers.Done, nil
+		sh.colUsers.Add(1)
+		return sh.cols, sh.colUsers.Done, nil
 	}
 	cols, err := buildColumns(ctx, r)
 	if err != nil {
 		r.Close()
 		return nil, nil, err
 	}
-	old := ix.cols
-	oldUsers := ix.colUsers
-	ix.cols = cols
-	ix.colUsers = new(waitGroup)
+	old := sh.cols
+	oldUsers := sh.colUsers
+	sh.cols = cols
+	sh.colUsers = new(waitGroup)
 	if old != nil {
 		go func() { oldUsers.Wait(); old.reader.Close() }()
 	}
-	ix.colUsers.Add(1)
-	return cols, ix.colUsers.Done, nil
+	sh.colUsers.Add(1)
+	return cols, sh.colUsers.Done, nil
 }
 
 func sameSnapshot(a, b bindex.IndexReader) bool {
@@ -54,6 +53,7 @@ func sameSnapshot(a, b bindex.IndexReader) bool {
 
 // candidate is a hit before its record is loaded.
 type candidate struct {
+	shard int
 	doc   uint64
 	id    bindex.IndexInternalID
 	score float64
@@ -72,7 +72,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 			if a.end != b.end {
 				return a.end > b.end
 			}
-			return a.doc < b.doc
+			return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
 		}
 	case SortOldest:
 		return func(a, b *candidate) bool {
@@ -82,7 +82,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 			if a.end != b.end {
 				return a.end < b.end
 			}
-			return a.doc < b.doc
+			return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
 		}
 	}
 	return func(a, b *candidate) bool {
@@ -92,7 +92,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 		if a.start != b.start {
 			return a.start > b.start // newer reports break ties
 		}
-		return a.doc < b.doc
+		return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
 	}
 }
 
@@ -161,7 +161,7 @@ const checkEvery = 1024
 
 // collect runs q (nil: every document) over the snapshot and gathers the top
 // k candidates, the total and the facet counts in one pass.
-func (ix *Index) collect(ctx context.Context, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
 	if q == nil {
 		q = query.NewMatchAllQuery()
 	}
@@ -173,7 +173,7 @@ func (ix *Index) collect(ctx context.Context, cols *columns, q query.Query, f fi
 	// searcher built directly must do the same or fall back to TF-IDF.
 	model := ix.scoringModel()
 	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
-	s, err := q.Searcher(ctx, cols.reader, ix.bi.Mapping(), opts)
+	s, err := q.Searcher(ctx, cols.reader, ix.mapping, opts)
 	if err != nil {
 		return nil, fmt.Errorf("searcher: %w", err)
 	}
@@ -237,7 +237,7 @@ func (ix *Index) collect(ctx context.Context, cols *columns, q query.Query, f fi
 		}
 		if ps && pc && pm && pr {
 			out.total++
-			top.offer(candidate{doc: doc, id: dm.IndexInternalID, score: dm.Score, start: cols.start[doc], end: cols.end[doc]})
+			top.offer(candidate{shard: shardNum, doc: doc, id: dm.IndexInternalID, score: dm.Score, start: cols.start[doc], end: cols.end[doc]})
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}
@@ -249,8 +249,8 @@ func (ix *Index) collect(ctx context.Context, cols *columns, q query.Query, f fi
 // the judged query set better here than BM25 (mean nDCG@10 0.962 against
 // 0.947; see docs/QUALITY.md), but the choice belongs to mapping.json.
 func (ix *Index) scoringModel() string {
-	if m, ok := ix.bi.Mapping().(*mapping.IndexMappingImpl); ok && m.ScoringModel != "" {
-		return m.ScoringModel
+	if ix.mapping.ScoringModel != "" {
+		return ix.mapping.ScoringModel
 	}
 	return bindex.DefaultScoringModel
 }

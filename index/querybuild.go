@@ -20,9 +20,20 @@ var textFieldBoosts = []struct {
 	{"activity", 3},
 	{"comment", 2},
 	{"footnotes", 1},
-	{"section_title", 0.5},
-	{"report_meta", 0.3}, // the document symbol, A/62/50
+	{"section_title", sectionTitleBoost},
+	{"report_meta", reportMetaBoost},
 }
+
+// defaultTextFields are searched by a word without a field. Section titles
+// and report symbols are matched another way (sectionTitleQuery,
+// looksLikeSymbol): phrase-matching them in every record is the costliest
+// part of a search, for four distinct titles and one symbol per report.
+var defaultTextFields = []string{"activity", "comment", "footnotes"}
+
+const (
+	sectionTitleBoost = 0.5
+	reportMetaBoost   = 0.3
+)
 
 const (
 	// wholeQueryBoost rewards records where the words of a multi-word query
@@ -286,8 +297,17 @@ func (ix *Index) textQuery(text string, fields []string, boost float64) query.Qu
 		return nil
 	}
 	var alts []query.Query
+	if fields == nil {
+		fields = defaultTextFields
+		if q := sectionTitleQuery(sf, boost); q != nil {
+			alts = append(alts, q)
+		}
+		if looksLikeSymbol(sf) {
+			fields = append(fields[:len(fields):len(fields)], "report_meta")
+		}
+	}
 	for _, f := range textFieldBoosts {
-		if fields != nil && !containsString(fields, f.field) {
+		if !containsString(fields, f.field) {
 			continue
 		}
 		var q query.Query
@@ -313,12 +333,38 @@ func (ix *Index) textQuery(text string, fields []string, boost float64) query.Qu
 	return query.NewDisjunctionQuery(alts)
 }
 
+// sectionTitleQuery matches text against the four section titles once,
+// instead of in every record, and selects the sections whose title has it.
+func sectionTitleQuery(sf string, boost float64) query.Query {
+	var qs []query.Query
+	for _, code := range sectionCodes {
+		if strings.Contains(searchForm(SectionTitles[code]), strings.ReplaceAll(sf, " ", "")) {
+			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
+		}
+	}
+	switch len(qs) {
+	case 0:
+		return nil
+	case 1:
+		return qs[0]
+	}
+	return query.NewDisjunctionQuery(qs)
+}
+
+var sectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
+
+// looksLikeSymbol reports whether a query word may be part of a UN document
+// symbol such as A/62/50, the only text of the report_meta field.
+func looksLikeSymbol(sf string) bool {
+	return strings.Contains(sf, "/") || strings.HasPrefix(sf, "a/")
+}
+
 // analyze runs the text analyzer once per query word, so that the query for
 // each field is built from terms instead of being analysed again per field.
 // consecutive reports whether the terms stand at consecutive positions (a
 // plain phrase); otherwise Bleve's match-phrase handles the gaps.
 func (ix *Index) analyze(sf string) (terms []string, consecutive bool) {
-	an := ix.bi.Mapping().AnalyzerNamed("cjk")
+	an := ix.mapping.AnalyzerNamed("cjk")
 	if an == nil {
 		return nil, false
 	}

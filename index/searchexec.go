@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // validate checks a request against the limits and fills in defaults.
@@ -70,10 +73,11 @@ func validate(req *Request) error {
 	return nil
 }
 
-// Search runs a request. One pass over the matches of the query yields the
-// page of hits, the total and the counts of every facet; a facet with an
-// active filter is counted over the documents that pass every other filter,
-// which makes its counts disjunctive.
+// Search runs a request. On each shard, one pass over the matches of the
+// query yields the shard's best hits, its total and the counts of every
+// facet; a facet with an active filter is counted over the documents that
+// pass every other filter, which makes its counts disjunctive. The shards
+// run side by side and their results are merged.
 func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	began := time.Now()
 	if err := validate(&req); err != nil {
@@ -83,19 +87,15 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cols, release, err := ix.snapshot(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", req.Query, err)
-	}
-	defer release()
 	from := (req.Page - 1) * req.Size
-	col, err := ix.collect(ctx, cols, comp.query, ix.filterSets(cols, &req), req.Sort, from+req.Size, true)
+	m, err := ix.runShards(ctx, comp.query, &req, from+req.Size, true)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
+	defer m.release()
 	out := &Result{
 		Query:      req.Query,
-		Total:      col.total,
+		Total:      m.total,
 		Page:       req.Page,
 		Size:       req.Size,
 		Sort:       req.Sort,
@@ -103,18 +103,95 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		Expansions: comp.expansions,
 	}
 	terms := dedupe(comp.highlight)
-	if from < len(col.top) {
-		for _, c := range col.top[from:] {
-			rec, err := loadRecord(cols.reader, c.id)
+	if from < len(m.top) {
+		for _, c := range m.top[from:] {
+			rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
-				return nil, fmt.Errorf("search %q: document %d: %w", req.Query, c.doc, err)
+				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
 			}
 			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
 		}
 	}
-	out.Facets = ix.facets(cols, col, &req)
+	out.Facets = ix.facets(m.counts, &req)
 	out.Took = time.Since(began)
 	return out, nil
+}
+
+// merged is the combined result of a query over every shard. It pins the
+// shards' snapshots until release.
+type merged struct {
+	runs   []shardRun
+	total  uint64
+	top    []*candidate              // best first, at most k
+	counts map[string]map[string]int // facet → value → records
+}
+
+type shardRun struct {
+	cols    *columns
+	release func()
+	col     *collection
+	err     error
+}
+
+func (m *merged) release() {
+	for _, r := range m.runs {
+		if r.release != nil {
+			r.release()
+		}
+	}
+}
+
+// runShards runs q with the request's filters on every shard at once and
+// merges the results: totals and facet counts add up, the best k hits of
+// all shards are kept.
+func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k int, wantFacets bool) (*merged, error) {
+	m := &merged{runs: make([]shardRun, len(ix.shards))}
+	var wg sync.WaitGroup
+	for i, sh := range ix.shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &m.runs[i]
+			r.cols, r.release, r.err = sh.snapshot(ctx)
+			if r.err != nil {
+				return
+			}
+			r.col, r.err = ix.collect(ctx, i, r.cols, q, ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
+		}()
+	}
+	wg.Wait()
+	for _, r := range m.runs {
+		if r.err != nil {
+			m.release()
+			return nil, r.err
+		}
+	}
+	for _, r := range m.runs {
+		m.total += r.col.total
+		m.top = append(m.top, r.col.top...)
+	}
+	better := less(req.Sort)
+	sort.Slice(m.top, func(i, j int) bool { return better(m.top[i], m.top[j]) })
+	if len(m.top) > k {
+		m.top = m.top[:k]
+	}
+	if wantFacets {
+		m.counts = map[string]map[string]int{"state": {}, "section": {}, "month": {}, "report": {}}
+		for _, r := range m.runs {
+			add := func(name string, vals []string, counts []int) {
+				for i, n := range counts {
+					if n > 0 {
+						m.counts[name][vals[i]] += n
+					}
+				}
+			}
+			add("state", r.cols.states, r.col.stateCount)
+			add("section", r.cols.sections, r.col.sectionCount)
+			add("month", r.cols.months, r.col.monthCount)
+			add("report", r.cols.reports, r.col.reportCount)
+		}
+	}
+	return m, nil
 }
 
 // filterSets turns the request's filters into ordinal sets of the columns.
@@ -164,19 +241,17 @@ func highlights(r Record, terms []string) map[string][]string {
 // facets turns the counts into sorted, labelled values. Selected values are
 // listed even when no record has them any more, so the user can always see
 // and remove a filter.
-func (ix *Index) facets(cols *columns, col *collection, req *Request) Facets {
-	build := func(name string, vals []string, counts []int, selected []string) []FacetValue {
+func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
+	build := func(name string, selected []string) []FacetValue {
 		out := []FacetValue{}
 		seen := map[string]bool{}
 		sel := map[string]bool{}
 		for _, s := range selected {
 			sel[s] = true
 		}
-		for i, v := range vals {
-			if counts[i] > 0 || sel[v] {
-				out = append(out, FacetValue{Value: v, Count: counts[i]})
-				seen[v] = true
-			}
+		for v, n := range counts[name] {
+			out = append(out, FacetValue{Value: v, Count: n})
+			seen[v] = true
 		}
 		for _, s := range selected {
 			if !seen[s] {
@@ -224,10 +299,10 @@ func (ix *Index) facets(cols *columns, col *collection, req *Request) Facets {
 		states[i] = ix.canonicalState(s)
 	}
 	return Facets{
-		State:   build("state", cols.states, col.stateCount, states),
-		Section: build("section", cols.sections, col.sectionCount, req.Section),
-		Month:   build("month", cols.months, col.monthCount, req.Months),
-		Report:  build("report", cols.reports, col.reportCount, req.Reports),
+		State:   build("state", states),
+		Section: build("section", req.Section),
+		Month:   build("month", req.Months),
+		Report:  build("report", req.Reports),
 	}
 }
 
@@ -243,7 +318,7 @@ func (ix *Index) Record(ctx context.Context, id string) (Record, error) {
 	if id == "" || len(id) > 200 || !utf8.ValidString(id) {
 		return Record{}, ErrNotFound
 	}
-	cols, release, err := ix.snapshot(ctx)
+	cols, release, err := ix.shards[ix.shardIndex(id)].snapshot(ctx)
 	if err != nil {
 		return Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
@@ -266,19 +341,15 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(Record) error)
 	if err != nil {
 		return err
 	}
-	cols, release, err := ix.snapshot(ctx)
+	m, err := ix.runShards(ctx, comp.query, &req, MaxExportRows, false)
 	if err != nil {
 		return fmt.Errorf("export %q: %w", req.Query, err)
 	}
-	defer release()
-	col, err := ix.collect(ctx, cols, comp.query, ix.filterSets(cols, &req), req.Sort, MaxExportRows, false)
-	if err != nil {
-		return fmt.Errorf("export %q: %w", req.Query, err)
-	}
-	for _, c := range col.top {
-		rec, err := loadRecord(cols.reader, c.id)
+	defer m.release()
+	for _, c := range m.top {
+		rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
 		if err != nil {
-			return fmt.Errorf("export %q: document %d: %w", req.Query, c.doc, err)
+			return fmt.Errorf("export %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
 		}
 		if err := fn(rec); err != nil {
 			return err

@@ -63,7 +63,7 @@ var fingerprintKey = []byte("ctbt:mapping")
 
 // Fingerprint is the mapping fingerprint the index was built with.
 func (ix *Index) Fingerprint() string {
-	v, err := ix.bi.GetInternal(fingerprintKey)
+	v, err := ix.shards[0].bi.GetInternal(fingerprintKey)
 	if err != nil {
 		return ""
 	}
@@ -130,7 +130,7 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 		ix.Close()
 		return "", fmt.Errorf("publish index: %w", err)
 	}
-	if err := ix.bi.SetInternal(fingerprintKey, []byte(MappingFingerprint())); err != nil {
+	if err := ix.shards[0].bi.SetInternal(fingerprintKey, []byte(MappingFingerprint())); err != nil {
 		ix.Close()
 		return "", fmt.Errorf("publish index: %w", err)
 	}
