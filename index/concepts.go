@@ -4,7 +4,6 @@ import (
 	"sort"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
 // Concepts are the things these reports name in several ways, or whose name
@@ -60,13 +59,29 @@ var sectionConcepts = map[string][]string{
 	"1(b)": {"NONANNEX2"},
 }
 
-var conceptMaxRunes = func() int {
-	n := 0
-	for p := range conceptPhrases {
-		n = max(n, utf8.RuneCountInString(p))
+// conceptsByFirst indexes the phrases by their first rune, longest first,
+// so scanning a text costs a map lookup per rune and no allocation.
+var conceptsByFirst = func() map[rune][]conceptPhrase {
+	m := map[rune][]conceptPhrase{}
+	for p, ids := range conceptPhrases {
+		rs := []rune(p)
+		m[rs[0]] = append(m[rs[0]], conceptPhrase{rs, ids})
 	}
-	return n
+	for _, list := range m {
+		sort.Slice(list, func(i, j int) bool {
+			if len(list[i].runes) != len(list[j].runes) {
+				return len(list[i].runes) > len(list[j].runes)
+			}
+			return string(list[i].runes) < string(list[j].runes)
+		})
+	}
+	return m
 }()
+
+type conceptPhrase struct {
+	runes []rune
+	ids   []string
+}
 
 // conceptFold prepares text for concept matching: like the search form
 // (width, script, case) but keeping punctuation, which 《条约》 needs, and
@@ -107,18 +122,22 @@ func recordConcepts(r *Record) []string {
 // scanConcepts finds concept phrases left to right, longest first.
 func scanConcepts(rs []rune, set map[string]bool) {
 	for i := 0; i < len(rs); {
-		matched := 0
-		for n := min(conceptMaxRunes, len(rs)-i); n >= 2; n-- {
-			if ids, ok := conceptPhrases[string(rs[i:i+n])]; ok {
-				for _, id := range ids {
-					set[id] = true
-				}
-				matched = n
-				break
+		matched := 1
+	candidates:
+		for _, c := range conceptsByFirst[rs[i]] {
+			if len(c.runes) > len(rs)-i {
+				continue
 			}
-		}
-		if matched == 0 {
-			matched = 1
+			for j, r := range c.runes {
+				if rs[i+j] != r {
+					continue candidates
+				}
+			}
+			for _, id := range c.ids {
+				set[id] = true
+			}
+			matched = len(c.runes)
+			break
 		}
 		i += matched
 	}

@@ -81,10 +81,11 @@ const Shards = 2
 // shardDir names a shard's directory inside an index directory.
 func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d", i)) }
 
-// pendingDoc is a document on its way to its shard.
+// pendingDoc is a record on its way to its shard, which turns it into a
+// document: analysis-side work is spread over the shards' goroutines.
 type pendingDoc struct {
-	id  string
-	doc map[string]any
+	rec  *Record
+	meta string // the report's symbol in search form
 }
 
 // requiredFields are the fields the code indexes and queries; a mapping
@@ -298,7 +299,7 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = sh.index(ctx, feeds[i], func(n int) {
+			errs[i] = sh.index(ctx, ix, feeds[i], func(n int) {
 				total := int(done.Add(int64(n)))
 				if progress != nil {
 					progressMu.Lock()
@@ -314,13 +315,8 @@ feed:
 		meta := searchForm(rep.Symbol)
 		for i := range rep.Records {
 			r := &rep.Records[i]
-			doc, err := ix.document(r, meta)
-			if err != nil {
-				feedErr = err
-				break feed
-			}
 			select {
-			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r.ID, doc}:
+			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, meta}:
 			case <-ctx.Done():
 				feedErr = fmt.Errorf("add reports: %w", ctx.Err())
 				break feed
@@ -360,7 +356,7 @@ func (ix *Index) shardIndex(id string) int {
 
 // index batches the documents of one feed into the shard. It drains the
 // feed even after a failure, so the feeder never blocks.
-func (sh *shard) index(ctx context.Context, feed <-chan pendingDoc, progress func(int)) error {
+func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, progress func(int)) error {
 	var err error
 	batch := sh.bi.NewBatch()
 	flush := func() {
@@ -379,8 +375,13 @@ func (sh *shard) index(ctx context.Context, feed <-chan pendingDoc, progress fun
 		if err != nil {
 			continue
 		}
-		if e := batch.Index(it.id, it.doc); e != nil {
-			err = fmt.Errorf("index %s: %w", it.id, e)
+		doc, e := ix.document(it.rec, it.meta)
+		if e != nil {
+			err = e
+			continue
+		}
+		if e := batch.Index(it.rec.ID, doc); e != nil {
+			err = fmt.Errorf("index %s: %w", it.rec.Source, e)
 			continue
 		}
 		if batch.Size() >= batchSize {
