@@ -74,9 +74,21 @@ type shard struct {
 
 type waitGroup = sync.WaitGroup
 
-// Shards is how many shards a new index has: one per core of the machines
-// this runs on (2), measured to index 1.9 times as fast as one shard.
-const Shards = 2
+// ShardsFor is how many shards an index of n records gets. Large indexes
+// get one per core of the machines this runs on (2): shards are built and
+// searched side by side. Small ones keep one: the speed-up is nil there, and
+// term statistics computed over a few dozen records per shard would make
+// the ranking noisy.
+func ShardsFor(records int) int {
+	if records < shardThreshold {
+		return 1
+	}
+	return 2
+}
+
+// shardThreshold: below this many records one shard searches in a few
+// milliseconds anyway.
+const shardThreshold = 20000
 
 // shardDir names a shard's directory inside an index directory.
 func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d", i)) }
@@ -85,7 +97,7 @@ func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf(
 // document: analysis-side work is spread over the shards' goroutines.
 type pendingDoc struct {
 	rec  *Record
-	meta string // the report's symbol in search form
+	meta string // reportMeta of the record's report
 }
 
 // requiredFields are the fields the code indexes and queries; a mapping
@@ -123,14 +135,17 @@ func defaultMapping() (*mapping.IndexMappingImpl, error) {
 }
 
 // NewMemory makes an empty in-memory index with the project's mapping, for
-// tests and for serving the bundled sample.
-func NewMemory() (*Index, error) {
+// tests and small collections.
+func NewMemory() (*Index, error) { return NewMemoryShards(1) }
+
+// NewMemoryShards is NewMemory with a given number of shards.
+func NewMemoryShards(shards int) (*Index, error) {
 	m, err := defaultMapping()
 	if err != nil {
 		return nil, err
 	}
 	ix := newIndex(m, false)
-	for range Shards {
+	for range max(shards, 1) {
 		// Scorch without a path keeps everything in memory; unlike
 		// NewMemOnly's upsidedown store it numbers documents as the served
 		// indexes do.
@@ -148,8 +163,9 @@ func newIndex(m *mapping.IndexMappingImpl, readOnly bool) *Index {
 	return &Index{mapping: m, gz: DefaultGazetteer(), readOnly: readOnly, reports: map[string]ReportInfo{}}
 }
 
-// Create makes a new, empty on-disk index at dir, which must not exist.
-func Create(dir string) (*Index, error) {
+// Create makes a new, empty on-disk index at dir, which must not exist,
+// with the given number of shards.
+func Create(dir string, shards int) (*Index, error) {
 	m, err := defaultMapping()
 	if err != nil {
 		return nil, err
@@ -158,7 +174,7 @@ func Create(dir string) (*Index, error) {
 		return nil, fmt.Errorf("create index: %w", err)
 	}
 	ix := newIndex(m, false)
-	for i := range Shards {
+	for i := range max(shards, 1) {
 		bi, err := bleve.New(shardDir(dir, i), m)
 		if err != nil {
 			ix.Close()
@@ -312,7 +328,7 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 	var feedErr error
 feed:
 	for _, rep := range reports {
-		meta := searchForm(rep.Symbol)
+		meta := reportMeta(rep)
 		for i := range rep.Records {
 			r := &rep.Records[i]
 			select {
@@ -348,6 +364,13 @@ feed:
 
 // shardIndex picks the shard of a record: stable, so a record id always
 // lives in the same shard and can be found without searching all of them.
+// reportMeta is the searchable text about a report: the series of its
+// session's documents (A/62) and its own symbol when known, so that A/62
+// finds the 62nd session's records.
+func reportMeta(rep *Report) string {
+	return searchForm(fmt.Sprintf("A/%d %s", rep.Session, rep.Symbol))
+}
+
 func (ix *Index) shardIndex(id string) int {
 	h := fnv.New32a()
 	h.Write([]byte(id))

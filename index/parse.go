@@ -22,7 +22,7 @@ type Report struct {
 	ID       string    // from the file name: "a62-ctbt-universality"
 	File     string    // the name the report was read from
 	Session  int       // General Assembly session, 62
-	Symbol   string    // document symbol, "A/62/50", "" when absent
+	Symbol   string    // the report's document symbol when the text carries it, "" otherwise
 	Period   string    // reporting period as printed under the annex title
 	Date     string    // closing date of the report, YYYY-MM-DD, "" when absent
 	Footnote string    // the report-level footnote on the annex title
@@ -247,8 +247,11 @@ func (p *parser) preamble(n int, line string) {
 			}
 		}
 	}
-	if p.rep.Symbol == "" {
-		if m := symbolRE.FindString(line); m != "" {
+	// A symbol in a footnote ("* A/62/50。" under 暂定项目表*) is another
+	// document's, the provisional agenda's: only a symbol standing on its own
+	// line names the report itself.
+	if p.rep.Symbol == "" && !strings.HasPrefix(line, "*") {
+		if m := symbolRE.FindString(line); m != "" && m == strings.TrimSpace(line) {
 			p.rep.Symbol = m
 		}
 	}

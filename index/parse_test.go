@@ -117,7 +117,7 @@ func TestParseSampleGolden(t *testing.T) {
 			t.Errorf("section %s: %d records, want %d", s, perSection[s], n)
 		}
 	}
-	if rep.Session != 62 || rep.Period != "2006年6月至2007年5月" || rep.Date != "2007-06-26" || rep.Symbol != "A/62/50" {
+	if rep.Session != 62 || rep.Period != "2006年6月至2007年5月" || rep.Date != "2007-06-26" || rep.Symbol != "" {
 		t.Errorf("metadata = session %d, period %q, date %q, symbol %q", rep.Session, rep.Period, rep.Date, rep.Symbol)
 	}
 	if !strings.HasPrefix(rep.Footnote, "报告所列的是已经完成的活动") {

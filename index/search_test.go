@@ -440,3 +440,75 @@ func TestReplaceReport(t *testing.T) {
 		t.Errorf("reports = %+v", infos)
 	}
 }
+
+// A sharded index answers exactly like a single one: totals, facet counts
+// and the set of hits merge across shards.
+func TestShardedIndexAgrees(t *testing.T) {
+	one := openTestIndex(t)
+	two, err := NewMemoryShards(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer two.Close()
+	gz := DefaultGazetteer()
+	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := two.Add(context.Background(), nil, a62, a64); err != nil {
+		t.Fatal(err)
+	}
+	if len(two.shards) != 2 || two.DocCount() != one.DocCount() {
+		t.Fatalf("shards %d, docs %d vs %d", len(two.shards), two.DocCount(), one.DocCount())
+	}
+	for _, n := range []uint64{0, 1} {
+		if c, _ := two.shards[n].bi.DocCount(); c == 0 {
+			t.Fatalf("shard %d is empty: records are not spread", n)
+		}
+	}
+	reqs := []Request{
+		{},
+		{Query: "附件2 国家", Section: []string{"1(a)"}},
+		{Query: "条约", States: []string{"日本", "德国"}, Months: []string{"2007-01", "2008-10"}},
+		{Sort: SortOldest, Size: 100},
+	}
+	for _, req := range reqs {
+		a, err := one.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := two.Search(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Total != b.Total {
+			t.Errorf("%+v: total %d vs %d", req, a.Total, b.Total)
+		}
+		for _, f := range []struct{ a, b []FacetValue }{{a.Facets.State, b.Facets.State}, {a.Facets.Section, b.Facets.Section}, {a.Facets.Month, b.Facets.Month}, {a.Facets.Report, b.Facets.Report}} {
+			if len(f.a) != len(f.b) {
+				t.Errorf("%+v: facet lengths %d vs %d", req, len(f.a), len(f.b))
+				continue
+			}
+			for _, v := range f.a {
+				if facetCount(f.b, v.Value) != v.Count {
+					t.Errorf("%+v: facet %s: %d vs %d", req, v.Value, v.Count, facetCount(f.b, v.Value))
+				}
+			}
+		}
+		if req.Sort == SortOldest {
+			for i := range a.Hits {
+				if a.Hits[i].Start != b.Hits[i].Start {
+					t.Errorf("oldest order differs at %d: %s vs %s", i, a.Hits[i].Start, b.Hits[i].Start)
+				}
+			}
+		}
+	}
+	r, err := two.Record(context.Background(), "a64-ctbt-universality-012")
+	if err != nil || r.State != "墨西哥" {
+		t.Errorf("record from a shard: %+v, %v", r, err)
+	}
+}

@@ -274,7 +274,7 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 			case "report":
 				ix.mu.RLock()
 				if info, ok := ix.reports[v.Value]; ok {
-					v.Label = fmt.Sprintf("第%d届会议 %s", info.Session, info.Symbol)
+					v.Label = strings.TrimSpace(fmt.Sprintf("第%d届会议 %s", info.Session, info.Symbol))
 				}
 				ix.mu.RUnlock()
 			}

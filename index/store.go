@@ -122,7 +122,11 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 			os.RemoveAll(tmp)
 		}
 	}()
-	ix, err := Create(filepath.Join(tmp, "index"))
+	records := 0
+	for _, r := range reports {
+		records += len(r.Records)
+	}
+	ix, err := Create(filepath.Join(tmp, "index"), ShardsFor(records))
 	if err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
