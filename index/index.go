@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"os"
 	"path/filepath"
 	"sort"
@@ -297,13 +298,21 @@ func (ix *Index) Reports() []ReportInfo {
 // stale rows behind. progress, if not nil, is called after each batch with
 // the number of records indexed so far. The shards are fed side by side.
 func (ix *Index) Add(ctx context.Context, progress func(records int), reports ...*Report) error {
+	return ix.AddStream(ctx, progress, func(yield func(*Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	})
+}
+
+// AddStream is Add for reports produced one at a time, so that a large
+// collection is never held in memory whole: the indexer parses each file
+// again as it indexes it. An error from the stream stops indexing.
+func (ix *Index) AddStream(ctx context.Context, progress func(records int), reports iter.Seq2[*Report, error]) error {
 	if ix.readOnly {
 		return errors.New("add reports: index is open read-only")
-	}
-	for _, rep := range reports {
-		if err := ix.deleteReport(ctx, rep.ID); err != nil {
-			return err
-		}
 	}
 	feeds := make([]chan pendingDoc, len(ix.shards))
 	errs := make([]error, len(ix.shards))
@@ -325,9 +334,21 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 			})
 		}()
 	}
+	var infos []ReportInfo
 	var feedErr error
 feed:
-	for _, rep := range reports {
+	for rep, err := range reports {
+		if err != nil {
+			feedErr = err
+			break
+		}
+		// Records keep their ids when a report is indexed again, and
+		// indexing an id replaces its document; deleting first removes the
+		// rows a corrected report no longer has.
+		if err := ix.deleteReport(ctx, rep.ID); err != nil {
+			feedErr = err
+			break
+		}
 		meta := reportMeta(rep)
 		for i := range rep.Records {
 			r := &rep.Records[i]
@@ -338,6 +359,8 @@ feed:
 				break feed
 			}
 		}
+		infos = append(infos, ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
+			Period: rep.Period, Date: rep.Date, Footnote: rep.Footnote, Records: len(rep.Records)})
 	}
 	for _, f := range feeds {
 		close(f)
@@ -347,9 +370,8 @@ feed:
 		return err
 	}
 	ix.mu.Lock()
-	for _, rep := range reports {
-		ix.reports[rep.ID] = ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
-			Period: rep.Period, Date: rep.Date, Footnote: rep.Footnote, Records: len(rep.Records)}
+	for _, info := range infos {
+		ix.reports[info.ID] = info
 	}
 	ix.mu.Unlock()
 	raw, err := json.Marshal(ix.Reports())
@@ -362,8 +384,6 @@ feed:
 	return nil
 }
 
-// shardIndex picks the shard of a record: stable, so a record id always
-// lives in the same shard and can be found without searching all of them.
 // reportMeta is the searchable text about a report: the series of its
 // session's documents (A/62) and its own symbol when known, so that A/62
 // finds the 62nd session's records.

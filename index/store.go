@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,6 +104,23 @@ func OpenCurrent(loc string) (*Index, string, error) {
 // builds cannot interleave. On any error the generation in service is
 // untouched and the partial build is removed.
 func Publish(ctx context.Context, loc string, reports []*Report, progress func(records int)) (path string, err error) {
+	records := 0
+	for _, r := range reports {
+		records += len(r.Records)
+	}
+	return PublishStream(ctx, loc, records, func(yield func(*Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, progress)
+}
+
+// PublishStream is Publish for reports produced one at a time (see
+// Index.AddStream). records is how many records the stream will give, known
+// from a validating pass; it decides the number of shards.
+func PublishStream(ctx context.Context, loc string, records int, reports iter.Seq2[*Report, error], progress func(records int)) (path string, err error) {
 	if err := os.MkdirAll(loc, 0o755); err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
@@ -122,15 +140,11 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 			os.RemoveAll(tmp)
 		}
 	}()
-	records := 0
-	for _, r := range reports {
-		records += len(r.Records)
-	}
 	ix, err := Create(filepath.Join(tmp, "index"), ShardsFor(records))
 	if err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
-	if err := ix.Add(ctx, progress, reports...); err != nil {
+	if err := ix.AddStream(ctx, progress, reports); err != nil {
 		ix.Close()
 		return "", fmt.Errorf("publish index: %w", err)
 	}

@@ -50,6 +50,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"iter"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -119,7 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	reports, err := parseAll(ctx, paths)
+	// Indexing keeps only each report's counts from this validating pass and
+	// parses the files again as it indexes them: a million records never
+	// sit in memory at once.
+	reports, counts, err := parseAll(ctx, paths, *dump)
 	if err != nil {
 		return err
 	}
@@ -139,11 +143,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("build index at %s: %w; the index in service was not changed", loc, err)
 	}
 	total := 0
-	for _, r := range reports {
-		total += len(r.Records)
+	for _, c := range counts {
+		total += c.records
 	}
 	bar := newProgress(stderr, total, isTerminal(stderr))
-	path, err := index.Publish(ctx, loc, reports, bar.set)
+	path, err := index.PublishStream(ctx, loc, total, reparse(paths, counts), bar.set)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -151,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return fmt.Errorf("build index at %s: %w", loc, err)
 	}
-	printSummary(stderr, reports, path, time.Since(start))
+	printSummary(stderr, reports, counts, path, time.Since(start))
 	return nil
 }
 
@@ -213,9 +217,10 @@ func collectFiles(args []string) ([]string, error) {
 // parseAll parses every file, in parallel, and returns the reports in the
 // order of paths. If any file is bad, or two files give the same report id,
 // it returns a *parseFailure listing every problem in path order.
-func parseAll(ctx context.Context, paths []string) ([]*index.Report, error) {
+func parseAll(ctx context.Context, paths []string, keepRecords bool) ([]*index.Report, []reportCounts, error) {
 	gz := index.DefaultGazetteer()
 	reports := make([]*index.Report, len(paths))
+	counts := make([]reportCounts, len(paths))
 	errs := make([]error, len(paths))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -223,6 +228,12 @@ func parseAll(ctx context.Context, paths []string) ([]*index.Report, error) {
 		wg.Go(func() {
 			for i := range jobs {
 				reports[i], errs[i] = index.ParseReportFile(paths[i], gz)
+				if errs[i] == nil {
+					counts[i] = countRecords(reports[i])
+					if !keepRecords {
+						reports[i].Records = nil
+					}
+				}
 			}
 		})
 	}
@@ -237,7 +248,7 @@ feed:
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("parse reports: %w", err)
+		return nil, nil, fmt.Errorf("parse reports: %w", err)
 	}
 
 	fail := &parseFailure{files: len(paths)}
@@ -255,9 +266,42 @@ feed:
 		byID[id] = paths[i]
 	}
 	if len(fail.errs) > 0 {
-		return nil, fail
+		return nil, nil, fail
 	}
-	return reports, nil
+	return reports, counts, nil
+}
+
+// reportCounts are what the summary shows of a report once its records are
+// gone: how many, and how many per section.
+type reportCounts struct {
+	records  int
+	sections map[string]int
+}
+
+func countRecords(rep *index.Report) reportCounts {
+	c := reportCounts{records: len(rep.Records), sections: map[string]int{}}
+	for _, r := range rep.Records {
+		c.sections[r.Section]++
+	}
+	return c
+}
+
+// reparse yields the reports again, one at a time, for indexing. A file
+// that changed since the validating pass is an error, not a surprise in
+// the index.
+func reparse(paths []string, counts []reportCounts) iter.Seq2[*index.Report, error] {
+	return func(yield func(*index.Report, error) bool) {
+		gz := index.DefaultGazetteer()
+		for i, p := range paths {
+			rep, err := index.ParseReportFile(p, gz)
+			if err == nil && len(rep.Records) != counts[i].records {
+				err = fmt.Errorf("%s: changed while indexing (%d records, then %d)", p, counts[i].records, len(rep.Records))
+			}
+			if !yield(rep, err) {
+				return
+			}
+		}
+	}
 }
 
 // parseFailure collects every problem of a set of report files.
@@ -319,12 +363,12 @@ var standardSections = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
 
 // printSummary writes a table of the reports indexed, the warnings, the
 // total, the generation in service and the time taken.
-func printSummary(w io.Writer, reports []*index.Report, path string, took time.Duration) {
+func printSummary(w io.Writer, reports []*index.Report, counts []reportCounts, path string, took time.Duration) {
 	sections := slices.Clone(standardSections)
-	for _, rep := range reports {
-		for _, r := range rep.Records {
-			if !slices.Contains(sections, r.Section) {
-				sections = append(sections, r.Section)
+	for _, c := range counts {
+		for s := range c.sections {
+			if !slices.Contains(sections, s) {
+				sections = append(sections, s)
 			}
 		}
 	}
@@ -335,19 +379,15 @@ func printSummary(w io.Writer, reports []*index.Report, path string, took time.D
 	rows := [][]string{append([]string{"report", "session", "records"}, sections...)}
 	totals := make([]int, len(sections))
 	total := 0
-	for _, rep := range reports {
-		row := []string{rep.ID, fmt.Sprint(rep.Session), fmt.Sprint(len(rep.Records))}
+	for ri, rep := range reports {
+		c := counts[ri]
+		row := []string{rep.ID, fmt.Sprint(rep.Session), fmt.Sprint(c.records)}
 		for i, s := range sections {
-			n := 0
-			for _, r := range rep.Records {
-				if r.Section == s {
-					n++
-				}
-			}
+			n := c.sections[s]
 			totals[i] += n
 			row = append(row, fmt.Sprint(n))
 		}
-		total += len(rep.Records)
+		total += c.records
 		rows = append(rows, row)
 	}
 	last := []string{"total", "", fmt.Sprint(total)}
