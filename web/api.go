@@ -101,7 +101,7 @@ func (s *server) healthz(c echo.Context) error {
 func requestFrom(c echo.Context) (index.Request, error) {
 	v, err := url.ParseQuery(c.Request().URL.RawQuery)
 	if err != nil {
-		return index.Request{}, &index.RequestError{Param: "query string", Msg: "is malformed (bad %-escape or separator)"}
+		return index.Request{}, &index.RequestError{Param: paramQueryString, Msg: "is malformed (bad %-escape or separator)"}
 	}
 	return ParseSearchParams(v)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strconv"
@@ -50,7 +51,9 @@ func findBrowser(t *testing.T) string {
 
 // TestBrowser walks the main user path in headless Chromium: open the search
 // page, search, see highlighted hits and their count, tick a section facet,
-// see the URL and the count change, open a record.
+// see the URL and the count change, open a record and go back to the same
+// results. On the way it checks what only a browser can: that the month
+// histogram's labels sit under their bars.
 //
 // With SCREENSHOT=file.png set it also writes a full-page screenshot of the
 // results, 1280 px wide (docs/screenshot.png is made this way).
@@ -227,6 +230,28 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("page says %d results for %q, the index has %d", got, query, all.Total)
 	}
 
+	// The month labels (1月, 6月, 12月) are centred under their own bars.
+	// A label is the i-th cell of .ticks, its bar the i-th column of .bars.
+	misaligned := eval("measuring the histogram", `(() => {
+		const out = [], centre = r => r.left + r.width / 2;
+		for (const y of document.querySelectorAll(".facet.months .year")) {
+			const cols = y.querySelectorAll(".bars .col"), ticks = y.querySelectorAll(".ticks span");
+			if (cols.length !== 12 || ticks.length !== 12) { out.push(cols.length + " bars, " + ticks.length + " tick cells"); continue; }
+			ticks.forEach((t, i) => {
+				if (!t.textContent) return;
+				const d = centre(t.getBoundingClientRect()) - centre(cols[i].getBoundingClientRect());
+				if (Math.abs(d) > 1) out.push(t.textContent + " is " + d.toFixed(1) + "px off its bar");
+			});
+		}
+		return out.join("; ");
+	})()`)
+	if misaligned != "" {
+		t.Errorf("month histogram: %s", misaligned)
+	}
+	if n := eval("counting histogram labels", `String(document.querySelectorAll(".facet.months .ticks span:not(:empty)").length)`); n == "0" {
+		t.Error("the month histogram has no labels")
+	}
+
 	if path := os.Getenv("SCREENSHOT"); path != "" {
 		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100)) // 100: PNG
 		if err != nil {
@@ -276,18 +301,32 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("no chip for the selected section; chips read %q", got)
 	}
 
-	// 4. Open the first result's record.
+	// 4. Open the first result's record. Its URL carries the search.
+	results := location()
 	if got := eval("reading the first hit", `document.querySelector("ol.hits li.hit a.state")?.textContent ?? ""`); got != first.State {
 		t.Errorf("first hit is %q, the index ranks %q first", got, first.State)
 	}
 	navigate("opening the first record", chromedp.Click(chromedp.CSS(`ol.hits li.hit a.state`)))
-	if loc := location(); !strings.HasSuffix(loc, recordURL(first.ID)) {
-		t.Errorf("record URL is %s, want one ending in %s", loc, recordURL(first.ID))
+	if loc, err := url.Parse(location()); err != nil || loc.Path != recordURL(first.ID) ||
+		loc.Query().Get("q") != query || loc.Query().Get("section") != section {
+		t.Errorf("record URL is %s, want %s carrying q=%s and section=%s", loc, recordURL(first.ID), query, section)
 	}
 	heading := eval("reading the record", `document.querySelector("article.record h1")?.textContent ?? ""`)
 	period := eval("reading the record", `document.querySelector("article.record p.period")?.textContent ?? ""`)
 	if !strings.HasPrefix(heading, first.State) || period != first.Period {
 		t.Errorf("record page shows %q / %q, want state %q and period %q", heading, period, first.State, first.Period)
+	}
+
+	// 5. Back to the same results: same URL, count and ticked facet.
+	navigate("going back to the results", chromedp.Click(chromedp.CSS(`p.back a`)))
+	if loc := location(); loc != results {
+		t.Errorf("back link led to %s, want the results %s", loc, results)
+	}
+	if got := summaryCount(); got != filtered.Total {
+		t.Errorf("back on the results, the page says %d results, want %d", got, filtered.Total)
+	}
+	if _, class := facetState(); !strings.Contains(" "+class+" ", " on ") {
+		t.Errorf("back on the results, facet %s is no longer ticked (class %q)", section, class)
 	}
 
 	t.Logf("browser test took %s", time.Since(began).Round(time.Millisecond))

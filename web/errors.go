@@ -32,9 +32,22 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	status, msg := s.classify(c, err)
 
-	if wantsJSON(c.Request()) {
+	var reqErr *index.RequestError
+	switch {
+	case wantsJSON(c.Request()):
 		err = c.JSON(status, errorJSON{Error: msg})
-	} else {
+	case c.Path() == "/" && errors.As(err, &reqErr):
+		// A refused search is answered with the search page, not the bare
+		// error page, so the person can correct it where they typed it.
+		// It is done here rather than in searchPage so that this stays the
+		// one place that turns errors into responses: every RequestError
+		// on "/", from ParseSearchParams or from the index, takes this
+		// path, and observe logs and counts it like any other 400.
+		if err = s.searchErrorPage(c, reqErr); err != nil && !c.Response().Committed {
+			s.log.Error("rendering the search page for a refused search", "err", err)
+			err = s.renderError(c, status, msg)
+		}
+	default:
 		err = s.renderError(c, status, msg)
 	}
 	if err != nil {

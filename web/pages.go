@@ -6,10 +6,14 @@ import (
 	"html/template"
 	"maps"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,9 +27,11 @@ import (
 type searchView struct {
 	pageMeta
 	Query        string
-	MaxQuery     int     // maxlength of the query box
-	Hidden       []field // filters and size, carried by the search form
-	SortHidden   []field // q as well, carried by the sort form
+	MaxQuery     int          // maxlength of the query box
+	Error        *searchError // set when the search was refused; nothing else below Hidden is then set
+	QueryInvalid bool         // the query itself is at fault: the box is marked aria-invalid
+	Hidden       []field      // filters and size, carried by the search form
+	SortHidden   []field      // q as well, carried by the sort form
 	SortOptions  []option
 	Total        uint64
 	Took         string
@@ -38,6 +44,8 @@ type searchView struct {
 	ClearAllURL  string // the search without filters; "" when none is set
 	Expansions   []expansionView
 	ExactURL     string // the query as one exact phrase; "" when not useful
+	ExactQuery   string // that phrase, for the link's title
+	FirstRank    int    // the number of the first hit, for <ol start>
 	Pages        pagination
 	FirstPageURL string // for a page number past the last page
 	CSVURL       string
@@ -54,7 +62,9 @@ type option struct {
 
 type hitView struct {
 	index.Record
-	URL string
+	URL         string // the record page, carrying the search so it can link back
+	Rank        int    // position in the whole result list, from 1
+	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
 }
@@ -78,7 +88,7 @@ type yearBars struct {
 type monthBar struct {
 	Month    string // YYYY-MM
 	Label    string // 2006年6月
-	Short    string // 6
+	Tick     string // label under the bar ("1月", "6月", "12月"), "" for most months
 	Count    int
 	Level    int // bar height class h0…h10, relative to the busiest month
 	Selected bool
@@ -109,13 +119,23 @@ type pageLink struct {
 	Gap     bool // an ellipsis between distant page numbers
 }
 
+// searchError is the banner of a search page whose request was refused.
+type searchError struct {
+	Problem    string // what is wrong, in Chinese
+	Detail     string // the RequestError's own (English) message
+	ClearURL   string // the search without the offending parameters; "" when that leads nowhere new
+	ClearLabel string // what ClearURL drops, e.g. 去掉有误的月份
+}
+
 type recordView struct {
 	pageMeta
-	Record     index.Record
-	StateURL   string
-	ReportURL  string
-	SectionURL string
-	JSONURL    string
+	Record      index.Record
+	BackURL     string // the results the record was opened from; "/" without them
+	ReportLabel string // 第62届会议
+	StateURL    string
+	ReportURL   string
+	SectionURL  string
+	JSONURL     string
 }
 
 // histogramLevels is the number of bar heights the stylesheet defines
@@ -145,18 +165,68 @@ func (s *server) searchPage(c echo.Context) error {
 	return s.views.render(c, http.StatusOK, "search", s.newSearchView(req, res))
 }
 
+// searchErrorPage answers a search that the parameters or the index refused
+// with the search page itself, status 400: the query box keeps what was
+// typed, a banner says what is wrong, and a link drops the parameters at
+// fault. Only handleError calls it (see there why), so the status, the log
+// line and the metrics of a refused search stay those of every other error.
+func (s *server) searchErrorPage(c echo.Context, reqErr *index.RequestError) error {
+	// The pairs that parse; a malformed one (q=%zz) is left out, which is
+	// also what clearing it means.
+	v, _ := url.ParseQuery(c.Request().URL.RawQuery)
+	typed := strings.ToValidUTF8(v.Get(paramQuery), "\uFFFD")
+
+	// Drop the parameter the error names, then any other one that would be
+	// refused as well, so that the way out does lead to results.
+	var dropped []string
+	if v.Has(reqErr.Param) {
+		delete(v, reqErr.Param)
+		dropped = append(dropped, reqErr.Param)
+	}
+	rest, more := validPart(v)
+	dropped = append(dropped, more...)
+
+	e := &searchError{Problem: paramProblem(reqErr.Param), Detail: reqErr.Error()}
+	if clear := searchURL(rest); clear != "/" && (len(dropped) > 0 || reqErr.Param == paramQueryString) {
+		// "/" is what the banner's 重新开始 link offers anyway; and when
+		// nothing was dropped, the same search would be refused again.
+		e.ClearURL = clear
+		if len(dropped) == 0 {
+			dropped = []string{reqErr.Param} // the malformed pair ParseQuery left out
+		}
+		e.ClearLabel = "去掉有误的" + paramLabels(dropped)
+	}
+	view := searchView{
+		pageMeta:     pageMeta{Title: "检索条件有误"},
+		Query:        typed,
+		MaxQuery:     index.MaxQueryRunes,
+		Error:        e,
+		QueryInvalid: reqErr.Param == paramQuery,
+		// A corrected query is searched with the parameters that are fine.
+		Hidden: formFields(rest),
+	}
+	return s.views.render(c, http.StatusBadRequest, "search", view)
+}
+
 func (s *server) recordPage(c echo.Context) error {
 	rec, err := s.record(c)
 	if err != nil {
 		return err
 	}
+	// The search this record was opened from, as hitURL encoded it. Anything
+	// invalid in it (an edited or truncated link) is dropped: it only
+	// shapes the back link and must not stand between anyone and the record.
+	v, _ := url.ParseQuery(c.Request().URL.RawQuery)
+	back, _ := validPart(v)
 	view := recordView{
-		pageMeta:   pageMeta{Title: rec.State + " · " + rec.Period},
-		Record:     rec,
-		StateURL:   searchURL(index.Request{States: []string{rec.State}}),
-		ReportURL:  searchURL(index.Request{Reports: []string{rec.Report}}),
-		SectionURL: searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
-		JSONURL:    "/api" + recordURL(rec.ID),
+		pageMeta:    pageMeta{Title: rec.State + " · " + rec.Period},
+		Record:      rec,
+		BackURL:     searchURL(back),
+		ReportLabel: reportLabel(rec),
+		StateURL:    searchURL(index.Request{States: []string{rec.State}}),
+		ReportURL:   searchURL(index.Request{Reports: []string{rec.Report}}),
+		SectionURL:  searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
+		JSONURL:     "/api" + recordURL(rec.ID),
 	}
 	return s.views.render(c, http.StatusOK, "record", view)
 }
@@ -177,22 +247,23 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 
 	// Forms carry the rest of the state in hidden fields, so a new query
 	// keeps the filters and a new sort keeps the query; both restart at page 1.
-	keep := encodeRequest(index.Request{States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Size: req.Size})
-	v.Hidden = fields(keep)
-	if req.Sort != "" {
-		v.Hidden = append(v.Hidden, field{paramSort, req.Sort})
-	}
+	v.Hidden = formFields(req)
 	if req.Query != "" {
 		v.SortHidden = append(v.SortHidden, field{paramQuery, req.Query})
 	}
-	v.SortHidden = append(v.SortHidden, fields(keep)...)
+	v.SortHidden = append(v.SortHidden, fields(encodeRequest(withoutQuery(req)))...)
 	for _, o := range sortLabels {
 		o.Selected = o.Value == res.Sort
 		v.SortOptions = append(v.SortOptions, o)
 	}
 
-	for _, h := range res.Hits {
-		hv := hitView{Record: h.Record, URL: recordURL(h.ID)}
+	reportLabels := map[string]string{}
+	for _, fv := range res.Facets.Report {
+		reportLabels[fv.Value] = fv.Label
+	}
+	v.FirstRank = (cmp.Or(res.Page, 1)-1)*cmp.Or(res.Size, index.DefaultPageSize) + 1
+	for i, h := range res.Hits {
+		hv := hitView{Record: h.Record, URL: hitURL(h.ID, req), Rank: v.FirstRank + i, ReportLabel: cmp.Or(reportLabels[h.Report], reportLabel(h.Record))}
 		for _, f := range h.Highlights["activity"] {
 			hv.ActivityHL = append(hv.ActivityHL, trustedHighlight(f))
 		}
@@ -226,11 +297,13 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 	for _, e := range res.Expansions {
 		v.Expansions = append(v.Expansions, expansionView{Term: e.Term, Variants: strings.Join(e.Variants, "、")})
 	}
-	if len(res.Expansions) > 0 && !strings.Contains(req.Query, `"`) {
+	if phrase := exactPhrase(req.Query); phrase != "" && res.Total > 0 {
+		// With no results the phrase, which matches less, cannot help.
 		exact := req
-		exact.Query = `"` + req.Query + `"`
+		exact.Query = phrase
 		exact.Page = 0
 		v.ExactURL = searchURL(exact)
+		v.ExactQuery = phrase
 	}
 
 	v.Pages = paginate(req, res)
@@ -238,6 +311,21 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 	first.Page = 0
 	v.FirstPageURL = searchURL(first)
 	return v
+}
+
+// formFields are the search form's hidden fields: everything of req but the
+// query, which the box holds, and the page, which a new query resets.
+func formFields(req index.Request) []field {
+	out := fields(encodeRequest(withoutQuery(req)))
+	if req.Sort != "" {
+		out = append(out, field{paramSort, req.Sort})
+	}
+	return out
+}
+
+// withoutQuery keeps req's filters and page size.
+func withoutQuery(req index.Request) index.Request {
+	return index.Request{States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Size: req.Size}
 }
 
 // fields flattens encoded parameters into hidden form fields, in URL order.
@@ -283,6 +371,10 @@ func filterValues(req index.Request, param string) []string {
 	return nil
 }
 
+// monthTicks label a few months under the histogram. Each label sits in its
+// month's grid column (see .ticks in style.css), so it lines up with the bar.
+var monthTicks = map[int]string{1: "1月", 6: "6月", 12: "12月"}
+
 // monthHistogram lays the month facet out as one row of twelve bars per year,
 // so gaps and busy periods show at a glance. Bar heights are relative to the
 // busiest month of all years, to keep years comparable.
@@ -309,7 +401,7 @@ func monthHistogram(req index.Request, fvs []index.FacetValue) []yearBars {
 			bar := monthBar{
 				Month:    month,
 				Label:    fmt.Sprintf("%s年%d月", y, m),
-				Short:    strconv.Itoa(m),
+				Tick:     monthTicks[m],
 				Count:    counts[month],
 				Selected: slices.Contains(req.Months, month),
 			}
@@ -353,6 +445,16 @@ func chips(req index.Request, reports []index.FacetValue) []chip {
 		return v
 	})
 	return out
+}
+
+// reportLabel names a record's report by its General Assembly session, as
+// people cite it, when the index does not give the facet's fuller label
+// (session and document symbol); the report id is the last resort.
+func reportLabel(rec index.Record) string {
+	if rec.Session > 0 {
+		return fmt.Sprintf("第%d届会议", rec.Session)
+	}
+	return rec.Report
 }
 
 // sectionTitle prefers the index's label and falls back to the known titles.
@@ -409,4 +511,41 @@ func formatTook(d time.Duration) string {
 		return strconv.FormatFloat(ms, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(ms, 'f', 0, 64)
+}
+
+// quoteClosers pairs the quote characters that the index's query parser
+// reads as phrase delimiters (index/query.go, closingQuote).
+var quoteClosers = map[rune]rune{'"': '"', '“': '”', '＂': '＂', '「': '」'}
+
+// querySyntaxRE matches a word using the query language's operators or
+// fields: +word, -word, state:日本. Inside quotes they would be searched as
+// text, which is not what the person asked for.
+var querySyntaxRE = regexp.MustCompile(`^([+-]\S|[a-z_0-9]*[a-z_][a-z_0-9]*:)`)
+
+// exactPhrase returns q as one quoted phrase (words matched side by side,
+// without variants), or "" when that would not be a useful refinement: q is
+// empty, a single character, already one quoted phrase, or uses operators or
+// fields. Quotes inside q are dropped: "附件2" 国家 becomes "附件2 国家".
+func exactPhrase(q string) string {
+	rs := []rune(q)
+	if len(rs) < 2 {
+		return ""
+	}
+	if closer, ok := quoteClosers[rs[0]]; ok && rs[len(rs)-1] == closer && !slices.Contains(rs[1:len(rs)-1], closer) {
+		return "" // already a single phrase
+	}
+	words := strings.FieldsFunc(q, func(r rune) bool {
+		_, open := quoteClosers[r]
+		return unicode.IsSpace(r) || open || r == '”' || r == '」'
+	})
+	for _, w := range words {
+		if querySyntaxRE.MatchString(w) {
+			return ""
+		}
+	}
+	phrase := strings.Join(words, " ")
+	if utf8.RuneCountInString(phrase) < 2 || utf8.RuneCountInString(phrase)+2 > index.MaxQueryRunes {
+		return ""
+	}
+	return `"` + phrase + `"`
 }

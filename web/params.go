@@ -24,7 +24,68 @@ const (
 	paramSort    = "sort"
 	paramPage    = "page"
 	paramSize    = "size"
+
+	// paramQueryString names the whole query string in the error for one
+	// that cannot be decoded (a bad %-escape), where no parameter can be
+	// blamed.
+	paramQueryString = "query string"
 )
+
+// paramNames are the parameters' names for people, in Chinese, for error
+// messages and the links that drop a parameter.
+var paramNames = map[string]string{
+	paramQuery:       "检索词",
+	paramState:       "国家",
+	paramSection:     "部分",
+	paramMonth:       "月份",
+	paramReport:      "报告",
+	paramSort:        "排序",
+	paramPage:        "页码",
+	paramSize:        "每页条数",
+	paramQueryString: "参数",
+}
+
+// paramProblem explains in Chinese what a valid value of param looks like.
+// It goes in front of the RequestError's English message, which has the
+// details (and is what the JSON API returns).
+func paramProblem(param string) string {
+	switch param {
+	case paramQuery:
+		return fmt.Sprintf("检索词无法识别。请检查字段名（如 state:日本）和引号，长度不超过 %d 个字。", index.MaxQueryRunes)
+	case paramState:
+		return fmt.Sprintf("国家筛选条件无效，或同时选择了超过 %d 个国家。", maxFilterValues)
+	case paramSection:
+		return "部分只能是 " + strings.Join(sectionCodes(), "、") + "。"
+	case paramMonth:
+		return fmt.Sprintf("月份应写作“年-月”，例如 2006-06，且同时最多选择 %d 个。", maxFilterValues)
+	case paramReport:
+		return fmt.Sprintf("报告筛选条件无效，或同时选择了超过 %d 份报告。", maxFilterValues)
+	case paramSort:
+		return "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。"
+	case paramPage:
+		return fmt.Sprintf("页码应为 1 到 %d 之间的整数。", index.MaxPage)
+	case paramSize:
+		return fmt.Sprintf("每页条数应为 1 到 %d 之间的整数。", index.MaxPageSize)
+	case paramQueryString:
+		return "网址中的参数无法解码。"
+	}
+	return "请求参数有误。"
+}
+
+// paramLabels names parameters for people: 月份、页码.
+func paramLabels(params []string) string {
+	var names []string
+	for _, p := range params {
+		name, ok := paramNames[p]
+		if !ok {
+			name = paramNames[paramQueryString]
+		}
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, "、")
+}
 
 // Limits on raw parameters, checked before anything reaches the index. The
 // index enforces its own limits as well; these ones are about the shape of

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
@@ -108,3 +109,41 @@ func hasFilters(req index.Request) bool {
 // recordURL is the page of one record. Ids are validated to be URL-safe, but
 // escaping costs nothing and keeps a surprising id from breaking the link.
 func recordURL(id string) string { return "/records/" + url.PathEscape(id) }
+
+// hitURL is the page of one record opened from the results of req. It
+// carries the search parameters so that the record page can link back to the
+// same results page; the record itself does not depend on them.
+func hitURL(id string, req index.Request) string { return pathWithQuery(recordURL(id), req) }
+
+// validPart returns the request made of those parameters of v that
+// ParseSearchParams accepts, and the names of the ones it had to drop. It
+// never fails: a parameter that is refused is dropped and the rest parsed
+// again, so it serves where a bad parameter must not be an error (the record
+// page's back link) and where a bad search needs a way out (the link on the
+// search page's error banner). v is not modified.
+func validPart(v url.Values) (index.Request, []string) {
+	v = cloneValues(v)
+	var dropped []string
+	for {
+		req, err := ParseSearchParams(v)
+		if err == nil {
+			return req, dropped
+		}
+		var reqErr *index.RequestError
+		if !errors.As(err, &reqErr) || !v.Has(reqErr.Param) {
+			// Cannot happen: ParseSearchParams only refuses parameters it
+			// was given. Fall back on the unfiltered search rather than loop.
+			return index.Request{}, dropped
+		}
+		delete(v, reqErr.Param)
+		dropped = append(dropped, reqErr.Param)
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vals := range v {
+		out[k] = slices.Clone(vals)
+	}
+	return out
+}

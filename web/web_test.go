@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -500,13 +501,14 @@ func TestBadRequests(t *testing.T) {
 					t.Errorf("%s: error %q does not name %q", path, body.Error, tt.wantParam)
 				}
 			}
-			// The HTML page shows the same message on an HTML error page.
+			// The HTML page shows the search page with an explanation (see
+			// TestSearchPageRefused for what is on it).
 			rec := a.get(t, "/?"+tt.query)
 			if rec.Code != http.StatusBadRequest || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
 				t.Errorf("/: status %d, Content-Type %q", rec.Code, rec.Header().Get("Content-Type"))
 			}
-			if !strings.Contains(rec.Body.String(), "请求参数有误") {
-				t.Errorf("/: the error page does not explain the problem")
+			if page := rec.Body.String(); !strings.Contains(page, "检索条件有误：") || !strings.Contains(page, `role="search"`) {
+				t.Errorf("/: the search page does not explain the problem")
 			}
 		})
 	}
@@ -731,7 +733,7 @@ func TestExpansions(t *testing.T) {
 		t.Fatalf("expansions = %+v", res.Expansions)
 	}
 	page := a.get(t, "/?"+q("q", "英国")).Body.String()
-	for _, want := range []string{"已同时搜索：英国 → 大不列颠及北爱尔兰联合王国", `href="/?q=%22%E8%8B%B1%E5%9B%BD%22">仅精确短语</a>`} {
+	for _, want := range []string{"已同时搜索：英国 → 大不列颠及北爱尔兰联合王国", `class="refine" href="/?q=%22%E8%8B%B1%E5%9B%BD%22"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
 		}
@@ -1015,3 +1017,384 @@ func (f *fakeSearcher) Export(ctx context.Context, req index.Request, fn func(in
 }
 
 func (f *fakeSearcher) DocCount() uint64 { return uint64(len(f.records)) }
+
+// queryBox returns the value of the search page's query box, unescaped.
+func queryBox(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<input id="q" name="q" type="search" value="([^"]*)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the page has no query box")
+	}
+	return html.UnescapeString(m[1])
+}
+
+// hiddenFields lists the search form's hidden fields as name=value.
+func hiddenFields(page string) []string {
+	form, _, _ := strings.Cut(page, "</form>")
+	var out []string
+	for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`).FindAllStringSubmatch(form, -1) {
+		out = append(out, m[1]+"="+html.UnescapeString(m[2]))
+	}
+	return out
+}
+
+// TestSearchPageRefused checks that a search the parameters or the index
+// refuse is answered with the search page, status 400: the box keeps what
+// was typed, a banner explains in Chinese with the English detail after it,
+// a link drops what is wrong, and there are no results or facets.
+func TestSearchPageRefused(t *testing.T) {
+	sample := sampleApp(t)
+	indexRefuses := newApp(t, &fakeSearcher{err: &index.RequestError{Param: "state", Msg: `state value "x" is not valid`}}, Options{})
+	states := url.Values{}
+	for i := range index.MaxFilterValues + 1 {
+		states.Add("state", "国家"+strconv.Itoa(i))
+	}
+	tests := []struct {
+		name       string
+		app        *app
+		query      string
+		box        string   // the query box's value
+		problem    string   // start of the Chinese explanation
+		detail     string   // the English message, unescaped
+		clear      string   // the link dropping the parameters at fault; "" for none
+		clearLabel string   // its text
+		hidden     []string // the form's hidden fields
+		badQuery   bool     // the box is marked aria-invalid
+	}{
+		{name: "unknown field, refused by the index", app: sample, query: q("q", "colour:red"),
+			box: "colour:red", problem: "检索词无法识别。", detail: `q: unknown field "colour"`, badQuery: true},
+		{name: "bad query keeps the filters", app: sample, query: q("q", "colour:red", "state", "日本", "sort", "oldest"),
+			box: "colour:red", problem: "检索词无法识别。", detail: `q: unknown field "colour"`,
+			clear: "/?state=%E6%97%A5%E6%9C%AC&sort=oldest", clearLabel: "去掉有误的检索词",
+			hidden: []string{"state=日本", "sort=oldest"}, badQuery: true},
+		{name: "box keeps exactly what was typed", app: sample, query: q("q", " 附件2  colour:red "),
+			box: " 附件2  colour:red ", problem: "检索词无法识别。", detail: `q: unknown field "colour"`, badQuery: true},
+		{name: "query too long", app: sample, query: q("q", strings.Repeat("核", 600)),
+			box: strings.Repeat("核", 600), problem: "检索词无法识别。", detail: "q: must be at most 512 characters long (got 600)", badQuery: true},
+		{name: "query not UTF-8", app: sample, query: "q=%ff%E6%A0%B8",
+			box: "\uFFFD核", problem: "检索词无法识别。", detail: "q: must be valid UTF-8 text", badQuery: true},
+		{name: "page zero", app: sample, query: q("q", "英国", "page", "0"),
+			box: "英国", problem: "页码应为 1 到 1000 之间的整数。", detail: "page: must be a whole number ≥ 1",
+			clear: "/?q=%E8%8B%B1%E5%9B%BD", clearLabel: "去掉有误的页码"},
+		{name: "page zero alone: the way out is starting over", app: sample, query: "page=0",
+			problem: "页码应为 1 到 1000 之间的整数。", detail: "page: must be a whole number ≥ 1"},
+		{name: "size", app: sample, query: q("q", "批准", "size", "1000"),
+			box: "批准", problem: "每页条数应为 1 到 100 之间的整数。", detail: "size: must be at most 100",
+			clear: "/?q=%E6%89%B9%E5%87%86", clearLabel: "去掉有误的每页条数"},
+		{name: "sort", app: sample, query: q("q", "批准", "sort", "bogus"),
+			box: "批准", problem: "排序只能是", detail: "sort: must be one of relevance, newest, oldest",
+			clear: "/?q=%E6%89%B9%E5%87%86", clearLabel: "去掉有误的排序"},
+		{name: "month", app: sample, query: q("q", "批准", "state", "日本", "month", "2006-13", "sort", "oldest", "size", "50"),
+			box: "批准", problem: "月份应写作“年-月”", detail: `month: must be a month written YYYY-MM, such as 2006-06 (got "2006-13")`,
+			clear: "/?q=%E6%89%B9%E5%87%86&state=%E6%97%A5%E6%9C%AC&sort=oldest&size=50", clearLabel: "去掉有误的月份",
+			hidden: []string{"state=日本", "size=50", "sort=oldest"}},
+		{name: "section", app: sample, query: q("section", "3(c)", "section", "1(a)"),
+			problem: "部分只能是 1(a)、1(b)、2(a)、2(b)。", detail: `section: unknown section "3(c)"`},
+		{name: "too many states", app: sample, query: states.Encode() + "&q=x",
+			box: "x", problem: "国家筛选条件无效", detail: "state: at most 50 values can be selected at once",
+			clear: "/?q=x", clearLabel: "去掉有误的国家"},
+		{name: "report", app: sample, query: q("report", "a62\x01", "q", "x"),
+			box: "x", problem: "报告筛选条件无效", detail: "report: must not contain control characters",
+			clear: "/?q=x", clearLabel: "去掉有误的报告"},
+		{name: "every bad parameter is dropped", app: sample, query: q("q", "x", "month", "2006-13", "page", "0", "state", "日本"),
+			box: "x", problem: "月份应写作", detail: "month: ",
+			clear: "/?q=x&state=%E6%97%A5%E6%9C%AC", clearLabel: "去掉有误的月份、页码", hidden: []string{"state=日本"}},
+		{name: "malformed escape", app: sample, query: "q=%zz&state=%E6%97%A5%E6%9C%AC",
+			problem: "网址中的参数无法解码。", detail: "query string: is malformed",
+			clear: "/?state=%E6%97%A5%E6%9C%AC", clearLabel: "去掉有误的参数", hidden: []string{"state=日本"}},
+		{name: "filter refused by the index", app: indexRefuses, query: q("q", "a", "state", "x"),
+			box: "a", problem: "国家筛选条件无效", detail: `state: state value "x" is not valid`,
+			clear: "/?q=a", clearLabel: "去掉有误的国家"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := tt.app.get(t, "/?"+tt.query)
+			page := rec.Body.String()
+			if rec.Code != http.StatusBadRequest || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+				t.Fatalf("status %d, Content-Type %q, want 400 HTML", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if !strings.Contains(page, `role="search"`) {
+				t.Fatalf("not the search page:\n%s", page)
+			}
+			if got := queryBox(t, page); got != tt.box {
+				t.Errorf("query box = %q, want %q", got, tt.box)
+			}
+			banner := regexp.MustCompile(`(?s)<div id="search-error" class="alert" role="alert">(.*?)</div>`).FindStringSubmatch(page)
+			if banner == nil {
+				t.Fatalf("no alert banner:\n%s", page)
+			}
+			text := html.UnescapeString(banner[1])
+			if !strings.Contains(text, "<strong>检索条件有误：</strong>"+tt.problem) {
+				t.Errorf("banner does not explain %q:\n%s", tt.problem, text)
+			}
+			if !strings.Contains(text, `<span class="detail" lang="en">`+tt.detail) {
+				t.Errorf("banner lacks the English detail %q:\n%s", tt.detail, text)
+			}
+			links := regexp.MustCompile(`<a href="([^"]*)">([^<]*)</a>`).FindAllStringSubmatch(banner[1], -1)
+			var got []string
+			for _, l := range links {
+				got = append(got, html.UnescapeString(l[1])+" "+l[2])
+			}
+			want := []string{"/ 重新开始"}
+			if tt.clear != "" {
+				want = []string{tt.clear + " " + tt.clearLabel, "/ 重新开始"}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("banner links %q, want %q", got, want)
+			}
+			if tt.clear != "" {
+				if rec := tt.app.get(t, tt.clear); rec.Code != http.StatusOK && tt.app == sample {
+					t.Errorf("the clear link %s answers %d", tt.clear, rec.Code)
+				}
+			}
+			if got := hiddenFields(page); !slices.Equal(got, tt.hidden) {
+				t.Errorf("hidden fields %q, want %q", got, tt.hidden)
+			}
+			if got := strings.Contains(page, `aria-invalid="true" aria-describedby="search-error"`); got != tt.badQuery {
+				t.Errorf("query box marked invalid: %v, want %v", got, tt.badQuery)
+			}
+			for _, absent := range []string{`class="layout"`, `class="hits"`, `id="summary"`, `class="facets"`, `class="chips"`, `class="expansions"`, "请求参数有误"} {
+				if strings.Contains(page, absent) {
+					t.Errorf("a refused search shows %s", absent)
+				}
+			}
+			checkNoInlineCode(t, "refused search", page)
+
+			// The API answers the same request as before: a JSON error.
+			api := tt.app.get(t, "/api/search?"+tt.query)
+			var body errorJSON
+			if api.Code != http.StatusBadRequest || json.Unmarshal(api.Body.Bytes(), &body) != nil || !strings.HasPrefix(body.Error, tt.detail) {
+				t.Errorf("API: status %d, body %s; want 400 with %q", api.Code, api.Body, tt.detail)
+			}
+		})
+	}
+	for _, a := range []*app{sample, indexRefuses} {
+		if log := a.log.String(); strings.Contains(log, "level=ERROR") {
+			t.Errorf("refused searches were logged as errors:\n%s", log)
+		}
+	}
+}
+
+// backLink returns the record page's "‹ 返回检索" href, unescaped.
+func backLink(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<p class="back"><a href="([^"]*)">‹ 返回检索</a></p>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the record page has no back link:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestRecordBackLink checks that result links carry the search and that the
+// record page links back to the same results, dropping whatever is invalid.
+func TestRecordBackLink(t *testing.T) {
+	a := sampleApp(t)
+	id := a.search(t, q("q", "附件2 国家", "size", "1")).Hits[0].ID
+
+	t.Run("result links carry the search", func(t *testing.T) {
+		for _, search := range []string{
+			"",
+			q("state", "日本"),
+			"q=%E9%99%84%E4%BB%B62+%E5%9B%BD%E5%AE%B6&section=1%28a%29&sort=oldest&page=2&size=5",
+			"q=%E6%A0%B8&month=2006-10&month=2007-02&report=a62-ctbt-universality",
+		} {
+			page := a.get(t, "/?"+search).Body.String()
+			links := regexp.MustCompile(`href="(/records/[^"?]+)([^"]*)"`).FindAllStringSubmatch(page, -1)
+			if len(links) == 0 {
+				t.Fatalf("/?%s: no result links", search)
+			}
+			wantQuery := ""
+			if search != "" {
+				wantQuery = "?" + search
+			}
+			for _, l := range links {
+				if got := html.UnescapeString(l[2]); got != wantQuery {
+					t.Fatalf("/?%s: result link %s%s, want it to carry %q", search, l[1], got, wantQuery)
+				}
+			}
+			// Follow the first one and come back.
+			rec := a.get(t, html.UnescapeString(links[0][1]+links[0][2]))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: status %d", links[0][1], rec.Code)
+			}
+			if got := backLink(t, rec.Body.String()); got != "/"+wantQuery {
+				t.Errorf("/?%s: record page links back to %s", search, got)
+			}
+		}
+	})
+
+	tests := []struct {
+		name, query, back string
+	}{
+		{"no search", "", "/"},
+		{"whole search", "?q=x&state=%E6%97%A5%E6%9C%AC&state=%E5%BE%B7%E5%9B%BD&section=1%28a%29&month=2006-06&report=a62-ctbt-universality&sort=oldest&page=3&size=5",
+			"/?q=x&state=%E6%97%A5%E6%9C%AC&state=%E5%BE%B7%E5%9B%BD&section=1%28a%29&month=2006-06&report=a62-ctbt-universality&sort=oldest&page=3&size=5"},
+		{"re-encoded in canonical order", "?page=2&q=%E8%8B%B1%E5%9B%BD&utm_source=mail", "/?q=%E8%8B%B1%E5%9B%BD&page=2"},
+		{"defaults left out", "?page=1&size=20&q=+x+", "/?q=x"},
+		{"invalid parameters dropped", "?q=%E6%89%B9%E5%87%86&page=0&month=2006-13&sort=oldest", "/?q=%E6%89%B9%E5%87%86&sort=oldest"},
+		{"malformed pair dropped", "?q=%zz&state=%E6%97%A5%E6%9C%AC", "/?state=%E6%97%A5%E6%9C%AC"},
+		{"nothing valid", "?size=0&sort=x&page=-1", "/"},
+		{"query not UTF-8", "?q=%ff&page=2", "/?page=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := a.get(t, recordURL(id)+tt.query)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if got := backLink(t, rec.Body.String()); got != tt.back {
+				t.Errorf("back link %s, want %s", got, tt.back)
+			}
+			// The JSON route ignores the parameters.
+			plain := a.get(t, "/api"+recordURL(id))
+			withQuery := a.get(t, "/api"+recordURL(id)+tt.query)
+			if withQuery.Code != http.StatusOK || withQuery.Body.String() != plain.Body.String() {
+				t.Errorf("API with %q: status %d, body differs: %v", tt.query, withQuery.Code, withQuery.Body.String() != plain.Body.String())
+			}
+		})
+	}
+}
+
+// TestExactPhraseLink checks the "仅精确短语" refinement: offered next to
+// the result count for any query of two or more characters that is not one
+// quoted phrase already, leading to the same search with the query quoted.
+func TestExactPhraseLink(t *testing.T) {
+	a := sampleApp(t)
+	phrase := func(p string) string { return "/?q=" + url.QueryEscape(p) }
+	tests := []struct {
+		name, query string
+		want        string // the link's target, unescaped; "" for no link
+	}{
+		{"with expansions", q("q", "英国"), phrase(`"英国"`)},
+		{"without expansions", q("q", "批准"), phrase(`"批准"`)},
+		{"two words", q("q", "附件2 国家"), phrase(`"附件2 国家"`)},
+		{"quotes inside are merged", q("q", `"附件2" 国家`), phrase(`"附件2 国家"`)},
+		{"keeps filters, sort and size, resets the page", q("q", "批准", "state", "日本", "sort", "oldest", "page", "2", "size", "5"),
+			phrase(`"批准"`) + "&state=" + url.QueryEscape("日本") + "&sort=oldest&size=5"},
+		{"already a phrase", q("q", `"附件2 国家"`), ""},
+		{"already a phrase in Chinese quotes", q("q", "“附件2 国家”"), ""},
+		{"one character", q("q", "核"), ""},
+		{"no query", "", ""},
+		{"field syntax", q("q", "state:日本 批准"), ""},
+		{"operator", q("q", "-日本 批准"), ""},
+		{"no results", q("q", "绝无此词"), ""},
+	}
+	linkRE := regexp.MustCompile(`<a class="refine" href="([^"]*)"[^>]*>仅精确短语</a>`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := a.get(t, "/?"+tt.query).Body.String()
+			m := linkRE.FindStringSubmatch(page)
+			switch {
+			case tt.want == "" && m != nil:
+				t.Fatalf("offers an exact phrase: %s", m[0])
+			case tt.want == "":
+				return
+			case m == nil:
+				t.Fatalf("offers no exact phrase")
+			}
+			if got := html.UnescapeString(m[1]); got != tt.want {
+				t.Errorf("link to %s, want %s", got, tt.want)
+			}
+			// Next to the result count, not somewhere else on the page.
+			if toolbar, _, _ := strings.Cut(page[strings.Index(page, `class="toolbar"`):], "</p>"); !strings.Contains(toolbar, "仅精确短语") {
+				t.Errorf("the link is not by the result count")
+			}
+			// The phrase search works and offers nothing further.
+			rec := a.get(t, tt.want)
+			if rec.Code != http.StatusOK || linkRE.MatchString(rec.Body.String()) {
+				t.Errorf("%s: status %d, still offers an exact phrase: %v", tt.want, rec.Code, linkRE.MatchString(rec.Body.String()))
+			}
+		})
+	}
+	if page := a.get(t, "/?"+q("q", "英国")).Body.String(); !strings.Contains(page, "已同时搜索：英国 → 大不列颠及北爱尔兰联合王国") {
+		t.Errorf("the expansions are no longer explained")
+	}
+}
+
+// TestAccessibleNames checks what assistive technology relies on: distinct
+// names for the 查看详情 links, the selected state of facet links, month
+// labels in their bars' columns, and reports named as people cite them.
+func TestAccessibleNames(t *testing.T) {
+	a := sampleApp(t)
+	tests := []struct {
+		name, target string
+		check        func(t *testing.T, page string)
+	}{
+		{"detail links have distinct names", "/?size=100", func(t *testing.T, page string) {
+			names := regexp.MustCompile(`>查看详情<span class="sr">([^<]+)</span></a>`).FindAllStringSubmatch(page, -1)
+			hits := strings.Count(page, `<li class="hit">`)
+			seen := map[string]bool{}
+			for _, n := range names {
+				if seen[n[1]] {
+					t.Errorf("two links are named 查看详情%s", n[1])
+				}
+				seen[n[1]] = true
+			}
+			if hits < 50 || len(names) != hits {
+				t.Errorf("%d named detail links for %d hits", len(names), hits)
+			}
+			if !strings.Contains(page, "查看详情<span class=\"sr\">：第 1 条，") {
+				t.Errorf("detail link names lack the rank")
+			}
+		}},
+		{"ranks continue on later pages", "/?page=2&size=10", func(t *testing.T, page string) {
+			if !strings.Contains(page, `<ol class="hits" start="11">`) || !strings.Contains(page, `：第 11 条，`) {
+				t.Errorf("page 2 does not number its hits from 11")
+			}
+		}},
+		{"selected facet values are marked", "/?" + q("state", "日本", "section", "1(a)", "month", "2007-02", "report", "a62-ctbt-universality"), func(t *testing.T, page string) {
+			tags := regexp.MustCompile(`<a class="(fv|col)( on)?"[^>]*>`).FindAllStringSubmatch(page, -1)
+			current := 0
+			for _, tag := range tags {
+				on, marked := tag[2] != "", strings.Contains(tag[0], `aria-current="true"`)
+				if on != marked {
+					t.Errorf("selected %v but aria-current %v: %s", on, marked, tag[0])
+				}
+				if marked {
+					current++
+				}
+			}
+			if current != 4 {
+				t.Errorf("%d facet links marked current, want 4", current)
+			}
+		}},
+		{"month labels sit in their bars' columns", "/", func(t *testing.T, page string) {
+			rows := regexp.MustCompile(`<div class="ticks" aria-hidden="true">(.*?)</div>`).FindAllStringSubmatch(page, -1)
+			if len(rows) == 0 {
+				t.Fatal("no histogram labels")
+			}
+			want := []string{"1月", "", "", "", "", "6月", "", "", "", "", "", "12月"}
+			for _, row := range rows {
+				var cells []string
+				for _, c := range regexp.MustCompile(`<span>([^<]*)</span>`).FindAllStringSubmatch(row[1], -1) {
+					cells = append(cells, c[1])
+				}
+				if !slices.Equal(cells, want) {
+					t.Errorf("label cells %q, want one per month: %q", cells, want)
+				}
+			}
+			if n, bars := len(rows), strings.Count(page, `<div class="bars">`); n != bars {
+				t.Errorf("%d label rows for %d years of bars", n, bars)
+			}
+		}},
+		{"results name the report", "/?size=5", func(t *testing.T, page string) {
+			if !strings.Contains(page, `<span title="a62-ctbt-universality">第62届会议`) || strings.Contains(page, "<span>a62-ctbt-universality</span>") {
+				t.Errorf("hits do not name their report by session")
+			}
+		}},
+		{"record page names the report", "/records/a62-ctbt-universality-001", func(t *testing.T, page string) {
+			if !strings.Contains(page, `">第62届会议</a> <span class="code">a62-ctbt-universality</span>`) {
+				t.Errorf("record page does not name its report by session")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := a.get(t, tt.target)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			tt.check(t, rec.Body.String())
+		})
+	}
+}
