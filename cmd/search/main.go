@@ -66,6 +66,14 @@ func envOr(name, def string) string {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// Take SIGHUP from the start: its default action ends the process, and
+	// an indexer's "publish, then kill -HUP" may come while the server is
+	// still opening (or building) its index. One that comes then is
+	// answered with a reload once the server runs.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	indexDir := fs.String("index", "", "index location (env CTBT_INDEX; default: the user cache directory)")
@@ -114,7 +122,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go live.Watch(watchCtx, *reload)
-	go reloadOnHangup(watchCtx, live, log)
+	go reloadOnHangup(watchCtx, live, log, hup)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -165,10 +173,7 @@ func openIndex(ctx context.Context, dir string, log *slog.Logger) (*index.Live, 
 	return index.OpenLive(dir, log)
 }
 
-func reloadOnHangup(ctx context.Context, live *index.Live, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func reloadOnHangup(ctx context.Context, live *index.Live, log *slog.Logger, hup <-chan os.Signal) {
 	for {
 		select {
 		case <-ctx.Done():
