@@ -162,24 +162,6 @@ const checkEvery = 1024
 // collect runs q (nil: every document) over the snapshot and gathers the top
 // k candidates, the total and the facet counts in one pass.
 func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
-	if q == nil {
-		q = query.NewMatchAllQuery()
-	}
-	opts := search.SearcherOptions{}
-	if sortBy != SortRelevance {
-		opts.Score = "none"
-	}
-	// Bleve's own search passes the mapping's scoring model this way; a
-	// searcher built directly must do the same or fall back to TF-IDF.
-	model := ix.scoringModel()
-	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
-	s, err := q.Searcher(ctx, cols.reader, ix.mapping, opts)
-	if err != nil {
-		return nil, fmt.Errorf("searcher: %w", err)
-	}
-	defer s.Close()
-	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-
 	out := &collection{}
 	if wantFacets {
 		out.stateCount = make([]int, len(cols.states))
@@ -189,24 +171,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	}
 	top := &topK{k: k, less: less(sortBy)}
 	n := uint64(len(cols.state))
-	for i := 0; ; i++ {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return nil, fmt.Errorf("searcher: %w", err)
-		}
-		if dm == nil {
-			break
-		}
-		doc := dm.IndexInternalID.Value()
-		if doc >= n {
-			sctx.DocumentMatchPool.Put(dm)
-			continue // added after the columns were read; cannot happen on a snapshot
-		}
+	tally := func(doc uint64, id bindex.IndexInternalID, score float64) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
 		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
 		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
@@ -237,7 +202,61 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 		}
 		if ps && pc && pm && pr {
 			out.total++
-			top.offer(candidate{shard: shardNum, doc: doc, id: dm.IndexInternalID, score: dm.Score, start: cols.start[doc], end: cols.end[doc]})
+			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc]})
+		}
+	}
+
+	if q == nil {
+		// Every record matches: walk the columns instead of a searcher. A
+		// document number without a state is a deleted document.
+		var id bindex.IndexInternalID
+		for doc := uint64(0); doc < n; doc++ {
+			if doc%(16*checkEvery) == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if cols.state[doc] == noValue {
+				continue
+			}
+			id = bindex.NewIndexInternalID(id[:0], doc)
+			tally(doc, id, 0)
+		}
+		out.top = top.sorted()
+		return out, nil
+	}
+
+	opts := search.SearcherOptions{}
+	if sortBy != SortRelevance {
+		opts.Score = "none"
+	}
+	// Bleve's own search passes the mapping's scoring model this way; a
+	// searcher built directly must do the same or fall back to TF-IDF.
+	model := ix.scoringModel()
+	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
+	s, err := q.Searcher(ctx, cols.reader, ix.mapping, opts)
+	if err != nil {
+		return nil, fmt.Errorf("searcher: %w", err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	for i := 0; ; i++ {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		dm, err := s.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("searcher: %w", err)
+		}
+		if dm == nil {
+			break
+		}
+		// A document added after the columns were read cannot be counted;
+		// it cannot happen on a snapshot, which never changes.
+		if doc := dm.IndexInternalID.Value(); doc < n {
+			tally(doc, dm.IndexInternalID, dm.Score)
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}
