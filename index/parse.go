@@ -124,7 +124,7 @@ type parser struct {
 	last         *pendingRecord // the record continuation rows append to
 
 	records   []*pendingRecord
-	footnotes map[string]string // label → text
+	footnotes map[string][]string // label → text, in lines joined at the end
 	fnLine    map[string]int    // label → line of its text, for duplicate checks
 	lastFn    string            // label of a footnote text a following line may continue
 	titleNote string            // label of the marker on the annex title
@@ -137,11 +137,15 @@ type numberedLine struct {
 }
 
 // pendingRecord is a record whose footnote labels are not resolved yet:
-// footnote texts follow at the bottom of the page.
+// footnote texts follow at the bottom of the page. Its texts are kept in
+// pieces, one per continuation row, and cleaned once at the end: cleaning
+// the whole text again at every row would make a long run of rows
+// quadratic.
 type pendingRecord struct {
 	Record
-	labels []string
-	line   int
+	activity, comment []string
+	labels            []string
+	line              int
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {
@@ -170,7 +174,7 @@ func ParseReport(name string, data []byte, gz *Gazetteer) (*Report, error) {
 		file:      name,
 		gz:        gz,
 		rep:       &Report{ID: ReportID(name), File: name},
-		footnotes: map[string]string{},
+		footnotes: map[string][]string{},
 		fnLine:    map[string]int{},
 	}
 	for i, line := range strings.Split(text, "\n") {
@@ -213,7 +217,7 @@ func (p *parser) line(n int, raw string) {
 		// Free text between table pages (page headers, document numbers, a
 		// footnote text wrapped onto a second line) and the closing date.
 		if p.lastFn != "" {
-			p.footnotes[p.lastFn] = cleanText(p.footnotes[p.lastFn] + " " + trimmed)
+			p.footnotes[p.lastFn] = append(p.footnotes[p.lastFn], trimmed)
 			return
 		}
 		if per, err := ParsePeriod(trimmed); err == nil && per.Start.Equal(per.End) {
@@ -287,7 +291,7 @@ func (p *parser) footnoteText(n int, label, text string) {
 		p.errorf(n, "footnote ^%s is defined twice (first on line %d)", label, prev)
 		return
 	}
-	p.footnotes[label] = cleanText(text)
+	p.footnotes[label] = []string{text}
 	p.fnLine[label] = n
 	p.lastFn = label
 }
@@ -344,8 +348,8 @@ func (p *parser) row(n int, cells []string) {
 			p.errorf(n, "continuation row (no state, no date) but there is no record before it to continue")
 			return
 		}
-		p.last.Activity = cleanText(p.last.Activity + " " + activity)
-		p.last.Comment = cleanText(p.last.Comment + " " + comment)
+		p.last.activity = append(p.last.activity, activity)
+		p.last.comment = append(p.last.comment, comment)
 		p.last.labels = append(p.last.labels, labels...)
 		return
 	}
@@ -380,12 +384,13 @@ func (p *parser) row(n int, cells []string) {
 			Start:        per.Start.Format(dateLayout),
 			End:          per.End.Format(dateLayout),
 			Months:       per.Months,
-			Activity:     cleanText(activity),
-			Comment:      cleanText(comment),
+
 			Source:       fmt.Sprintf("%s:%d", p.file, n),
 		},
-		labels: labels,
-		line:   n,
+		activity: []string{activity},
+		comment:  []string{comment},
+		labels:   labels,
+		line:     n,
 	}
 	p.records = append(p.records, rec)
 	p.last = rec
@@ -411,8 +416,12 @@ func (p *parser) finish() {
 	if len(p.records) == 0 && len(p.errs) == 0 {
 		p.errorf(0, "the activity table has no rows")
 	}
+	notes := make(map[string]string, len(p.footnotes))
+	for label, lines := range p.footnotes {
+		notes[label] = cleanText(strings.Join(lines, " "))
+	}
 	if p.titleNote != "" {
-		if t, ok := p.footnotes[p.titleNote]; ok {
+		if t, ok := notes[p.titleNote]; ok {
 			p.rep.Footnote = t
 		} else {
 			p.warnf(1, "the annex title cites footnote ^%s but its text was not found", p.titleNote)
@@ -424,6 +433,8 @@ func (p *parser) finish() {
 	p.rep.Records = make([]Record, 0, len(p.records))
 	for i, pr := range p.records {
 		rec := pr.Record
+		rec.Activity = cleanText(strings.Join(pr.activity, " "))
+		rec.Comment = cleanText(strings.Join(pr.comment, " "))
 		rec.ID = fmt.Sprintf("%s-%03d", p.rep.ID, i+1)
 		rec.Session = p.rep.Session
 		rec.Footnotes = []string{}
@@ -433,7 +444,7 @@ func (p *parser) finish() {
 				continue
 			}
 			seen[l] = true
-			t, ok := p.footnotes[l]
+			t, ok := notes[l]
 			if !ok {
 				p.errorf(pr.line, "footnote marker ^%s has no footnote text in the report", l)
 				continue

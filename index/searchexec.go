@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,6 +59,9 @@ func validate(req *Request) error {
 			}
 		}
 	}
+	// Normalise a copy: req shares its slices with the caller, who may be
+	// searching with the same Request in other goroutines.
+	req.Section = slices.Clone(req.Section)
 	for i, s := range req.Section {
 		n, err := normalizeSection(s)
 		if err != nil {
