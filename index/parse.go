@@ -125,10 +125,10 @@ type parser struct {
 
 	records   []*pendingRecord
 	footnotes map[string][]string // label → text, in lines joined at the end
-	fnLine    map[string]int    // label → line of its text, for duplicate checks
-	lastFn    string            // label of a footnote text a following line may continue
-	titleNote string            // label of the marker on the annex title
-	preTable  []numberedLine    // non-empty lines before the first header row
+	fnLine    map[string]int      // label → line of its text, for duplicate checks
+	lastFn    string              // label of a footnote text a following line may continue
+	titleNote string              // label of the marker on the annex title
+	preTable  []numberedLine      // non-empty lines before the first header row
 }
 
 type numberedLine struct {
@@ -385,7 +385,7 @@ func (p *parser) row(n int, cells []string) {
 			End:          per.End.Format(dateLayout),
 			Months:       per.Months,
 
-			Source:       fmt.Sprintf("%s:%d", p.file, n),
+			Source: fmt.Sprintf("%s:%d", p.file, n),
 		},
 		activity: []string{activity},
 		comment:  []string{comment},
