@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ctbtsearch/index"
+	"ctbtsearch/web"
+)
+
+// TestEndToEnd runs the study's steps on a tiny corpus: generate, index,
+// search in process, load over HTTP (with the floor), plain Bleve, chart.
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	corpus, loc, results := filepath.Join(tmp, "corpus"), filepath.Join(tmp, "index"), filepath.Join(tmp, "results.jsonl")
+	var out strings.Builder
+
+	gen, err := Gen(GenConfig{Records: 500, Out: corpus, Seed: 1}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen.Records != 500 || gen.Files != 5 {
+		t.Fatalf("gen: %d records in %d files", gen.Records, gen.Files)
+	}
+
+	ires, err := Index(ctx, IndexConfig{Index: loc, Paths: []string{corpus}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ires.Records != 500 || ires.RecordsPerSec <= 0 || ires.SizeBytes <= 0 || ires.PeakRSS <= 0 {
+		t.Errorf("index result: %+v", ires)
+	}
+
+	sres, err := Search(ctx, SearchConfig{Index: loc, N: 150, Warmup: 5, Facets: true, Seed: 1}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSearch(t, "ours", sres)
+
+	// The server as cmd/search serves it, on loopback.
+	ix, _, err := index.OpenCurrent(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	srv := httptest.NewServer(web.New(ix, web.Options{}))
+	defer srv.Close()
+	lres, err := Load(ctx, LoadConfig{URL: srv.URL, Clients: 2, Duration: 20 * time.Second, MaxRequests: 60, Facets: true, Floor: true, Seed: 1}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lres) != 2 || lres[0].Tool != ToolOurs || lres[1].Tool != ToolFloor {
+		t.Fatalf("load results: %+v", lres)
+	}
+	for _, r := range lres {
+		if r.Requests != 60 || r.Errors != 0 || r.RPS <= 0 || r.Statuses["200"] != 60 || r.Records != 500 {
+			t.Errorf("%s load: %d requests, %d errors, %.0f req/s, statuses %v, %d records (%s)",
+				r.Tool, r.Requests, r.Errors, r.RPS, r.Statuses, r.Records, r.Note)
+		}
+	}
+
+	bres, err := Baseline(ctx, BaselineConfig{Dir: corpus, Work: filepath.Join(tmp, "baseline"), N: 150, Warmup: 5, Facets: true, Seed: 1}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bres) != 2 || bres[0].Phase != PhaseIndex || bres[0].Records != 500 || bres[0].SizeBytes <= 0 {
+		t.Fatalf("baseline results: %+v", bres)
+	}
+	checkSearch(t, "plain Bleve", bres[1])
+	// The same mix on the same corpus: totals agree where the engines agree
+	// on what matches, so the share of empty results is close.
+	if d := sres.ZeroHits - bres[1].ZeroHits; d > 15 || d < -15 {
+		t.Errorf("queries without a hit: ours %d, plain Bleve %d", sres.ZeroHits, bres[1].ZeroHits)
+	}
+
+	all := append([]*Result{gen, ires, sres}, lres...)
+	if err := AppendJSON(results, append(all, bres...)...); err != nil {
+		t.Fatal(err)
+	}
+	svg := filepath.Join(tmp, "docs", "perf.svg")
+	if err := Chart(results, svg); err != nil {
+		t.Fatal(err)
+	}
+	if testing.Verbose() {
+		t.Log("\n" + out.String())
+	}
+}
+
+func checkSearch(t *testing.T, name string, r *Result) {
+	t.Helper()
+	if r.Queries != 150 || r.Errors != 0 || r.Overall == nil || r.Overall.N != 150 {
+		t.Fatalf("%s search: %d queries, %d errors (%s)", name, r.Queries, r.Errors, r.Note)
+	}
+	// Filters of state, section and month together often leave nothing in
+	// 500 records; plain words rarely do.
+	words := 0
+	for _, c := range []string{ClassWord2, ClassWord3, ClassWord4, ClassPhrase} {
+		words += r.ZeroByClass[c]
+	}
+	if words > 25 || r.ZeroHits > 75 {
+		t.Errorf("%s search: %d queries found nothing, %d of them unfiltered: %v", name, r.ZeroHits, words, r.ZeroByClass)
+	}
+	if r.Highlighted < 0.9 {
+		t.Errorf("%s search: only %.0f%% of hits highlighted", name, 100*r.Highlighted)
+	}
+	if r.Records != 500 {
+		t.Errorf("%s search: %d records", name, r.Records)
+	}
+}
+
+// The load generator must refuse anything but loopback before sending.
+func TestLoadRefusesRemote(t *testing.T) {
+	_, err := Load(context.Background(), LoadConfig{URL: "http://192.0.2.1:80", Clients: 1, Duration: time.Second}, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("err = %v", err)
+	}
+}

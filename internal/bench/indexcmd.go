@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+
+	"ctbtsearch/index"
+)
+
+// IndexConfig configures Index.
+type IndexConfig struct {
+	Index string   // index location, as cmd/search -index takes it
+	Paths []string // report files and directories
+}
+
+// Index parses every report under cfg.Paths with GOMAXPROCS workers and
+// publishes them as a new generation at cfg.Index with index.Publish, as
+// cmd/indexer does, timing each step.
+func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error) {
+	files, err := collectFiles(cfg.Paths)
+	if err != nil {
+		return nil, err
+	}
+	began := time.Now()
+	reports, records, err := parseAll(ctx, files)
+	if err != nil {
+		return nil, err
+	}
+	parsed := time.Now()
+	res := newResult(ToolOurs, PhaseIndex, records)
+	res.Files = len(files)
+	res.ParseSec = parsed.Sub(began).Seconds()
+	runtime.GC()
+	if m, err := ReadProcMem(0); err == nil {
+		res.RSSAfterParse = m.RSS
+	}
+	fmt.Fprintf(out, "parsed %d records from %d files in %.2f s; indexing…\n", records, len(files), res.ParseSec)
+
+	step, nextReport := max(records/10, 1), 0
+	progress := func(done int) {
+		if done >= nextReport {
+			fmt.Fprintf(out, "  %3d%%  %d records  %.1f s\n", 100*done/max(records, 1), done, time.Since(parsed).Seconds())
+			nextReport = done + step
+		}
+	}
+	path, err := index.Publish(ctx, cfg.Index, reports, progress)
+	if err != nil {
+		return nil, err
+	}
+	done := time.Now()
+	res.IndexSec = done.Sub(parsed).Seconds()
+	res.TotalSec = done.Sub(began).Seconds()
+	res.RecordsPerSec = float64(records) / res.TotalSec
+	if res.SizeBytes, err = DiskUsage(path); err != nil {
+		return nil, err
+	}
+	res.notePeak()
+	res.Note = "generation " + path
+	PrintTable(out, res)
+	return res, nil
+}

@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"ctbtsearch/index"
+)
+
+// Every word of the mix must occur in the sample report: synthetic corpora
+// are made of its text, so a word missing there would only measure misses.
+func TestMixWordsOccurInSample(t *testing.T) {
+	reports, err := index.BundledReports()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	for _, r := range reports {
+		for _, rec := range r.Records {
+			text.WriteString(strings.ReplaceAll(rec.Activity+rec.Comment, " ", ""))
+		}
+	}
+	for _, list := range [][]string{words2, words3, words4, phrases} {
+		for _, w := range list {
+			if !strings.Contains(text.String(), w) {
+				t.Errorf("%q does not occur in the sample report", w)
+			}
+		}
+	}
+	for _, w := range words2 {
+		if n := len([]rune(w)); n != 2 {
+			t.Errorf("%q in words2 has %d characters", w, n)
+		}
+	}
+	for _, w := range words3 {
+		if n := len([]rune(w)); n != 3 {
+			t.Errorf("%q in words3 has %d characters", w, n)
+		}
+	}
+	for _, w := range words4 {
+		if n := len([]rune(w)); n != 4 {
+			t.Errorf("%q in words4 has %d characters", w, n)
+		}
+	}
+}
+
+func TestMix(t *testing.T) {
+	v := Vocab{States: []string{"日本", "法国"}, Months: []string{"2006-06", "2006-07"}}
+	a := Mix(1000, 1, true, v)
+	if !reflect.DeepEqual(a, Mix(1000, 1, true, v)) {
+		t.Fatal("Mix is not deterministic")
+	}
+	count := map[string]int{}
+	pages := map[int]int{}
+	for _, q := range a {
+		count[q.Class]++
+		pages[q.Page]++
+		filters := 0
+		for _, f := range [][]string{q.States, q.Sections, q.Months} {
+			if len(f) > 0 {
+				filters++
+			}
+		}
+		switch q.Class {
+		case ClassFilter1, ClassFilter2, ClassFilter3:
+			if want := int(q.Class[len(q.Class)-1] - '0'); filters != want {
+				t.Errorf("%s query has %d filters: %+v", q.Class, filters, q)
+			}
+		default:
+			if filters != 0 || q.Text == "" {
+				t.Errorf("%s query %+v", q.Class, q)
+			}
+		}
+		if q.Phrase != (q.Class == ClassPhrase) && q.Class[:4] != "filt" {
+			t.Errorf("phrase flag wrong: %+v", q)
+		}
+	}
+	for _, c := range Classes {
+		if count[c] < 50 {
+			t.Errorf("class %s: %d queries of 1000", c, count[c])
+		}
+	}
+	if pages[1] < 600 || pages[2] < 120 || pages[3] < 50 {
+		t.Errorf("pages: %v", pages)
+	}
+	for _, q := range Mix(300, 1, false, v) {
+		if strings.HasPrefix(q.Class, "filter") {
+			t.Fatalf("filtered query without -facets: %+v", q)
+		}
+	}
+}
+
+func TestQueryForms(t *testing.T) {
+	q := Query{Class: ClassFilter2, Text: "部长级会议", Phrase: true, States: []string{"日本", "法国"}, Months: []string{"2006-09"}, Page: 2}
+	if got := q.Request(); got.Query != `"部长级会议"` || !slices.Equal(got.States, q.States) || got.Page != 2 || got.Size != PageSize {
+		t.Errorf("Request = %+v", got)
+	}
+	want := "month=2006-09&page=2&q=%22%E9%83%A8%E9%95%BF%E7%BA%A7%E4%BC%9A%E8%AE%AE%22&size=20&state=%E6%97%A5%E6%9C%AC&state=%E6%B3%95%E5%9B%BD"
+	if got := q.Values().Encode(); got != want {
+		t.Errorf("Values = %s\nwant %s", got, want)
+	}
+}
+
+func TestVocabFromCounts(t *testing.T) {
+	states := map[string]int{"乙": 5, "甲": 5, "丙": 9}
+	for i := range 30 {
+		states[string(rune('a'+i))] = 1
+	}
+	v := VocabFromCounts(states, map[string]int{"2006-07": 1, "2006-06": 3, "2007-01": 0})
+	if len(v.States) != VocabSize || v.States[0] != "丙" || v.States[1] != "乙" || v.States[2] != "甲" {
+		t.Errorf("states = %v", v.States)
+	}
+	if !slices.Equal(v.Months, []string{"2006-06", "2006-07"}) {
+		t.Errorf("months = %v", v.Months)
+	}
+}

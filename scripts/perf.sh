@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# perf.sh — the scale study of the CTBT search, on SYNTHETIC reports.
+#
+#   scripts/perf.sh [SIZE...]          # default: 10000 100000 1000000
+#
+# For each corpus size it runs, one after another (never in parallel: the
+# machine has two cores and every step measures time):
+#
+#   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth)
+#   2. ctbtbench index     parse it and publish it with index.Publish
+#   3. ctbtbench search    the query mix in process (-facets), with a CPU profile
+#   4. cmd/search          the real server on 127.0.0.1:$PORT, warmed up with 50
+#                          unrecorded requests, then
+#      ctbtbench load      the same mix over HTTP at 1 and at 16 clients, each
+#                          for $DURATION, each with the Echo floor (-floor)
+#   5. ctbtbench baseline  plain Bleve on the same corpus, same mix
+#
+# and at the end draws docs/perf.svg from all results so far.
+#
+# Everything goes under var/perf/ (gitignored):
+#   var/perf/results.jsonl     one JSON line per measurement, appended (the chart reads it)
+#   var/perf/SIZE/report.txt   the tables printed by every step
+#   var/perf/SIZE/corpus/      the synthetic reports
+#   var/perf/SIZE/index/       our index location; var/perf/SIZE/bleve-index/ plain Bleve's
+#   var/perf/SIZE/search.cpu.prof, server.log
+#
+# Environment:
+#   DURATION=10s   load duration per run      QUERIES=2000  queries per in-process run
+#   PORT=18080     server port (loopback)     SEED=1        corpus seed
+#   CLEAN=1        delete corpus and indexes of a size once it is measured
+#
+# Disk and time at 1M records, roughly: corpus 0.25 GB, our index 2 GB,
+# plain Bleve's 3 GB; 20-30 minutes for the size. This script is not part of
+# `go test ./...`; run it on an otherwise idle machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+QUERIES=${QUERIES:-2000}
+PORT=${PORT:-18080}
+SEED=${SEED:-1}
+CLEAN=${CLEAN:-0}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000 1000000)
+
+OUT=var/perf
+BIN=$OUT/bin
+RESULTS=$OUT/results.jsonl
+mkdir -p "$BIN"
+
+echo "--- building ctbtbench and the server"
+go build -o "$BIN/ctbtbench" ./cmd/ctbtbench
+go build -o "$BIN/search" ./cmd/search
+
+SERVER_PID=
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=
+  fi
+}
+trap stop_server EXIT INT TERM
+
+# wait_port waits until something listens on 127.0.0.1:$PORT.
+wait_port() {
+  for _ in $(seq 1 600); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then return 0; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then echo "server exited; see $1" >&2; return 1; fi
+    sleep 0.2
+  done
+  echo "server did not listen on port $PORT within 120 s" >&2
+  return 1
+}
+
+for N in "${SIZES[@]}"; do
+  D=$OUT/$N
+  echo "=== $N records → $D"
+  rm -rf "$D/corpus" "$D/index" "$D/bleve-index"
+  mkdir -p "$D"
+  REPORT=$D/report.txt
+  : >"$REPORT"
+  step() { echo "--- $*"; "$BIN/ctbtbench" "$1" -json "$RESULTS" "${@:2}" 2>&1 | tee -a "$REPORT"; }
+
+  step gen -records "$N" -out "$D/corpus" -seed "$SEED"
+  step index -index "$D/index" "$D/corpus"
+  step search -index "$D/index" -n "$QUERIES" -facets -cpuprofile "$D/search.cpu.prof"
+
+  echo "--- server on 127.0.0.1:$PORT"
+  "$BIN/search" -index "$D/index" -addr "127.0.0.1:$PORT" >"$D/server.out" 2>"$D/server.log" &
+  SERVER_PID=$!
+  wait_port "$D/server.log"
+  # Warm the server up (its first searches build what it caches), unrecorded.
+  "$BIN/ctbtbench" load -url "http://127.0.0.1:$PORT" -clients 1 -duration 60s -max 50 -facets >/dev/null
+  for C in 1 16; do
+    step load -url "http://127.0.0.1:$PORT" -clients "$C" -duration "$DURATION" -facets -floor -pid "$SERVER_PID"
+  done
+  stop_server
+
+  step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets
+  # baseline writes its index to $D/bleve-index
+
+  if [ "$CLEAN" = 1 ]; then rm -rf "$D/corpus" "$D/index" "$D/bleve-index"; fi
+done
+
+echo "--- chart"
+"$BIN/ctbtbench" chart -in "$RESULTS" -out docs/perf.svg
+echo "results: $RESULTS; tables: $OUT/*/report.txt; chart: docs/perf.svg"
+echo "profile: go tool pprof -top $BIN/ctbtbench $OUT/SIZE/search.cpu.prof"
