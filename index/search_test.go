@@ -340,6 +340,7 @@ func TestSearchBadRequests(t *testing.T) {
 		{"bad section", Request{Section: []string{"3(z)x"}}, "section"},
 		{"query too long", Request{Query: strings.Repeat("核", MaxQueryRunes+1)}, "q"},
 		{"invalid UTF-8", Request{Query: "附件\xff"}, "q"},
+		{"control character", Request{Query: "附件\x00国家"}, "q"},
 		{"unknown field", Request{Query: "colour:红"}, "q"},
 		{"field without value", Request{Query: "state: 日本"}, "q"},
 		{"bad month in query", Request{Query: "month:2006"}, "q"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -18,6 +19,9 @@ import (
 func validate(req *Request) error {
 	if !utf8.ValidString(req.Query) {
 		return &RequestError{Param: "q", Msg: "the query is not valid UTF-8 text"}
+	}
+	if strings.ContainsFunc(req.Query, func(r rune) bool { return unicode.IsControl(r) && !unicode.IsSpace(r) }) {
+		return &RequestError{Param: "q", Msg: "the query contains control characters"}
 	}
 	if n := utf8.RuneCountInString(req.Query); n > MaxQueryRunes {
 		return &RequestError{Param: "q", Msg: fmt.Sprintf("the query is %d characters long; at most %d are allowed", n, MaxQueryRunes)}
