@@ -15,6 +15,10 @@ const (
 	MaxPage         = 1000  // deep pages are never read; they only cost
 	MaxFilterValues = 50    // values per filter, e.g. states ticked at once
 	MaxExportRows   = 10000 // rows of one CSV export
+	// MaxReportFacetValues caps the report facet, newest first: unlike
+	// states and months, reports grow without bound with the collection,
+	// and a thousand-entry list helps nobody choose.
+	MaxReportFacetValues = 60
 )
 
 // Sort orders accepted in Request.Sort.

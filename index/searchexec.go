@@ -296,7 +296,18 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 				return out[i].Value < out[j].Value
 			})
 		case "report":
-			sort.Slice(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+			// Newest first. A collection of many years has hundreds of
+			// reports: the list is capped, keeping the selected ones.
+			ix.mu.RLock()
+			sort.Slice(out, func(i, j int) bool {
+				si, sj := ix.reports[out[i].Value].Session, ix.reports[out[j].Value].Session
+				if si != sj {
+					return si > sj
+				}
+				return out[i].Value > out[j].Value
+			})
+			ix.mu.RUnlock()
+			out = capFacet(out, MaxReportFacetValues)
 		default:
 			sort.Slice(out, func(i, j int) bool { return out[i].Value < out[j].Value })
 		}
@@ -312,6 +323,20 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 		Month:   build("month", req.Months),
 		Report:  build("report", req.Reports),
 	}
+}
+
+// capFacet keeps the first n values and every selected one.
+func capFacet(vals []FacetValue, n int) []FacetValue {
+	if len(vals) <= n {
+		return vals
+	}
+	out := vals[:n:n]
+	for _, v := range vals[n:] {
+		if v.Selected {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func monthLabel(m string) string {
