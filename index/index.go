@@ -62,6 +62,8 @@ type Index struct {
 
 	mu      sync.RWMutex
 	reports map[string]ReportInfo
+
+	stateLabels sync.Map // state name → stateLabel
 }
 
 // shard is one Bleve index and the columns of its latest snapshot.

@@ -116,7 +116,7 @@ func (ix *Index) compileQuery(q string) (*compiled, error) {
 	var should []query.Query
 	if len(plainWords) > 1 {
 		whole := strings.Join(plainWords, "")
-		if wq := ix.textQuery(whole, nil, wholeQueryBoost); wq != nil {
+		if wq := ix.textQuery(whole, nil, wholeQueryBoost, false); wq != nil {
 			should = append(should, wq)
 			c.highlight = append(c.highlight, searchForm(whole))
 		}
@@ -145,7 +145,7 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 		if positive {
 			c.highlight = append(c.highlight, sf)
 		}
-		return ix.textQuery(cl.text, []string{cl.field}, 1), nil
+		return ix.textQuery(cl.text, []string{cl.field}, 1, cl.phrase), nil
 	case kind == "state":
 		if st, ok := ix.gz.Lookup(cl.text); ok {
 			return termQuery("state_code", st.Code, 1), nil
@@ -186,7 +186,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 		return nil
 	}
 	alts := []query.Query{}
-	if q := ix.textQuery(cl.text, nil, 1); q != nil {
+	if q := ix.textQuery(cl.text, nil, 1, cl.phrase); q != nil {
 		alts = append(alts, q)
 	}
 	if positive {
@@ -215,7 +215,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 		}
 	}
 	for _, v := range variants {
-		if q := ix.textQuery(v, nil, 1); q != nil {
+		if q := ix.textQuery(v, nil, 1, false); q != nil {
 			alts = append(alts, q)
 		}
 		if positive {
@@ -251,7 +251,7 @@ func (ix *Index) piecesQuery(sf string) query.Query {
 	for i := 0; i < len(rs); i += 2 {
 		j := min(i+2, len(rs))
 		from := j - 2 // an odd last character pairs with the one before it
-		pieces = append(pieces, ix.textQuery(string(rs[from:j]), nil, piecesBoost))
+		pieces = append(pieces, ix.textQuery(string(rs[from:j]), nil, piecesBoost, false))
 	}
 	return query.NewConjunctionQuery(pieces)
 }
@@ -284,7 +284,13 @@ func (ix *Index) lookupState(typed, sf string) (State, bool) {
 // single ideograph is looked up in the unigram field: inside a run of
 // ideographs the cjk analyzer indexes only bigrams, so 国 would otherwise
 // find almost nothing.
-func (ix *Index) textQuery(text string, fields []string, boost float64) query.Query {
+//
+// An unquoted word of Chinese characters only is matched by its chain of
+// overlapping bigrams (核试验: 核试 AND 试验) without checking positions:
+// such a chain almost never occurs apart, and reading term positions is
+// what makes phrase queries the costliest part of a search. Quoted
+// phrases (exact) are always checked position by position.
+func (ix *Index) textQuery(text string, fields []string, boost float64, exact bool) query.Query {
 	sf := strings.TrimSpace(searchForm(text))
 	if sf == "" || !hasSearchable(sf) {
 		return nil
@@ -314,6 +320,14 @@ func (ix *Index) textQuery(text string, fields []string, boost float64) query.Qu
 		switch {
 		case len(terms) == 1:
 			q = termQuery(f.field, terms[0], f.boost*boost)
+		case consecutive && !exact && isBigramChain(terms):
+			conj := make([]query.Query, len(terms))
+			for i, t := range terms {
+				conj[i] = termQuery(f.field, t, 1)
+			}
+			cq := query.NewConjunctionQuery(conj)
+			cq.SetBoost(f.boost * boost)
+			q = cq
 		case consecutive:
 			pq := query.NewPhraseQuery(terms, f.field)
 			pq.SetBoost(f.boost * boost)
@@ -331,6 +345,24 @@ func (ix *Index) textQuery(text string, fields []string, boost float64) query.Qu
 		return alts[0]
 	}
 	return query.NewDisjunctionQuery(alts)
+}
+
+// isBigramChain reports whether terms are the overlapping bigrams of one run
+// of Chinese characters, each sharing its first character with the last of
+// the one before.
+func isBigramChain(terms []string) bool {
+	var prev []rune
+	for _, t := range terms {
+		rs := []rune(t)
+		if len(rs) != 2 || !unicode.Is(unicode.Han, rs[0]) || !unicode.Is(unicode.Han, rs[1]) {
+			return false
+		}
+		if prev != nil && prev[1] != rs[0] {
+			return false
+		}
+		prev = rs
+	}
+	return true
 }
 
 // sectionTitleQuery matches text against the four section titles once,

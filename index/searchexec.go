@@ -272,9 +272,7 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 			v.Selected = sel[v.Value]
 			switch name {
 			case "state":
-				if st, ok := ix.gz.Lookup(v.Value); ok {
-					v.Label, v.Annex2 = st.English, st.Annex2
-				}
+				v.Label, v.Annex2 = ix.stateLabel(v.Value)
 			case "section":
 				v.Label = SectionTitles[v.Value]
 			case "month":
@@ -323,6 +321,27 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 		Month:   build("month", req.Months),
 		Report:  build("report", req.Reports),
 	}
+}
+
+// stateLabel is the English name and Annex 2 flag of a state facet value,
+// remembered: facets list every state on every search, and a gazetteer
+// lookup normalises the name each time.
+func (ix *Index) stateLabel(name string) (string, bool) {
+	if v, ok := ix.stateLabels.Load(name); ok {
+		l := v.(stateLabel)
+		return l.english, l.annex2
+	}
+	var l stateLabel
+	if st, ok := ix.gz.Lookup(name); ok {
+		l = stateLabel{st.English, st.Annex2}
+	}
+	ix.stateLabels.Store(name, l)
+	return l.english, l.annex2
+}
+
+type stateLabel struct {
+	english string
+	annex2  bool
 }
 
 // capFacet keeps the first n values and every selected one.
