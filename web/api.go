@@ -51,12 +51,15 @@ type facetsJSON struct {
 	Report  []facetValueJSON `json:"report"`
 }
 
+// facetValueJSON is one facet value. Only value and count are always
+// present: a response lists every month and every state, and leaving out
+// false flags and empty labels halves its size.
 type facetValueJSON struct {
 	Value    string `json:"value"`
 	Count    int    `json:"count"`
-	Label    string `json:"label"`
-	Annex2   bool   `json:"annex2"`
-	Selected bool   `json:"selected"`
+	Label    string `json:"label,omitempty"`
+	Annex2   bool   `json:"annex2,omitempty"`
+	Selected bool   `json:"selected,omitempty"`
 }
 
 type expansionJSON struct {
