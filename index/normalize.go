@@ -85,10 +85,11 @@ func searchRunes(s string) []normRune {
 	for i, r := range s {
 		end := i + utf8.RuneLen(r)
 		if isIgnorablePunct(r) {
-			// Dropped only inside Chinese text: 1540(2004) keeps its
-			// separator, or 1540 would no longer be found.
-			next, _ := utf8.DecodeRuneInString(s[end:])
-			if unicode.Is(unicode.Han, prevSrc) || unicode.Is(unicode.Han, next) {
+			// Dropped only inside Chinese text, between ideographs (or an
+			// ideograph and the end of the text): 第1540(2004)号 keeps its
+			// brackets, or 1540 and 2004 would run together.
+			next, size := utf8.DecodeRuneInString(s[end:])
+			if (i == 0 || unicode.Is(unicode.Han, prevSrc)) && (size == 0 || unicode.Is(unicode.Han, next)) {
 				prevSrc = r
 				continue
 			}

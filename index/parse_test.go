@@ -364,7 +364,7 @@ func TestCleanText(t *testing.T) {
 	}
 }
 
-func FuzzParseReport(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add(sampleBytes(f))
 	f.Add([]byte(minimalReport("1(a). 与附件2国家有关的活动\t\t\t", "阿根廷 ^b\t2006年6月\t活动\t", "\t\t续\t评", "^b 注")))
 	f.Add([]byte("国家\t日期/期间\t活动和背景\t评论\n\t\t\t\n"))

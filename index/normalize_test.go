@@ -1,0 +1,44 @@
+package index
+
+import "testing"
+
+// The search form folds what readers treat as the same text, so that
+// either spelling finds the other.
+func TestSearchForm(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"traditional to simplified", "聯合國附件2國家", "联合国附件2国家"},
+		{"simplified stays", "联合国", "联合国"},
+		{"full-width digits and letters", "附件２ＣＴＢＴ", "附件2ctbt"},
+		{"book-title marks inside Chinese", "批准《条约》的", "批准条约的"},
+		{"quotes inside Chinese", "题为“全面禁止核试验条约”的", "题为全面禁止核试验条约的"},
+		{"brackets between digits stay", "第1540(2004)号", "第1540(2004)号"},
+		{"parentheses of a historic name", "委内瑞拉（玻利瓦尔共和国）", "委内瑞拉玻利瓦尔共和国"},
+		{"annex numerals", "附件二国家和附件一", "附件2国家和附件1"},
+		{"case", "CTBTO", "ctbto"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := searchForm(tc.in); got != tc.want {
+				t.Errorf("searchForm(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// Every rune of the search form points back into the display text, so
+// highlights mark what was matched and never split a character.
+func TestSearchRunesMapBack(t *testing.T) {
+	in := "批准《條約》的ＣＴＢＴ附件二"
+	for _, nr := range searchRunes(in) {
+		if nr.start < 0 || nr.end > len(in) || nr.start >= nr.end {
+			t.Fatalf("span %d..%d outside the text", nr.start, nr.end)
+		}
+		if !utf8ValidBoundary(in, nr.start) || !utf8ValidBoundary(in, nr.end) {
+			t.Fatalf("span %d..%d splits a character", nr.start, nr.end)
+		}
+	}
+}
+
+func utf8ValidBoundary(s string, i int) bool {
+	return i == len(s) || i == 0 || (s[i]&0xC0) != 0x80
+}
