@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -47,7 +48,24 @@ const (
 	shutdownTimeout   = 15 * time.Second
 )
 
+// Garbage collection settings unless GOGC or GOMEMLIMIT say otherwise. A
+// search makes short-lived garbage and the live heap is small (50 MiB at a
+// million records), so at Go's default the collector runs constantly:
+// measured at 10k records and 16 clients, 643 req/s at GOGC=100, 1,027 at
+// 800. The soft memory limit keeps a large collection's heap bounded all
+// the same. See docs/PERFORMANCE.md.
+const (
+	gcPercent   = 800
+	memoryLimit = 256 << 20
+)
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
