@@ -20,7 +20,7 @@ import (
 //   - case: CTBT = ctbt;
 //   - quotes and brackets inside Chinese text vanish, so that 批准条约 finds
 //     批准《条约》 (Bleve's bigrams never cross punctuation);
-//   - 附件二 is written 附件2.
+//   - 附件2 is written 附件二 (see annexNumerals).
 //
 // Every step maps one source rune to at most a few output runes, so the
 // mapping back to display offsets stays exact.
@@ -120,20 +120,36 @@ func searchRunes(s string) []normRune {
 	return out
 }
 
-// annexNumerals rewrites 附件一/二/三 as 附件1/2/3: the reports use both.
+// annexNumerals writes 附件1/2/3 as 附件一/二/三: the reports use both, and
+// in Chinese numerals 附件二国家 is one run of ideographs, a chain of bigrams
+// matched without positions, where 附件2国家 would be three tokens (附件, 2,
+// 国家) needing a positional phrase check on the very common token 2.
 func annexNumerals(rs []normRune) {
-	for i := 2; i < len(rs); i++ {
-		if rs[i-2].r != '附' || rs[i-1].r != '件' {
+	// Spaces may stand between the parts (附件 2), as in unclean text.
+	prev := func(i int) int {
+		for i--; i >= 0 && rs[i].r == ' '; i-- {
+		}
+		return i
+	}
+	for i := range rs {
+		if rs[i].r < '1' || rs[i].r > '3' {
 			continue
 		}
-		switch rs[i].r {
-		case '一':
-			rs[i].r = '1'
-		case '二':
-			rs[i].r = '2'
-		case '三':
-			rs[i].r = '3'
+		j := prev(i)
+		if j < 1 || rs[j].r != '件' {
+			continue
 		}
+		if k := prev(j); k < 0 || rs[k].r != '附' {
+			continue
+		}
+		next := i + 1
+		for next < len(rs) && rs[next].r == ' ' {
+			next++
+		}
+		if next < len(rs) && rs[next].r >= '0' && rs[next].r <= '9' {
+			continue // 附件12 is not 附件一二
+		}
+		rs[i].r = []rune("一二三")[rs[i].r-'1']
 	}
 }
 

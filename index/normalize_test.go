@@ -6,14 +6,16 @@ import "testing"
 // either spelling finds the other.
 func TestSearchForm(t *testing.T) {
 	cases := []struct{ name, in, want string }{
-		{"traditional to simplified", "聯合國附件2國家", "联合国附件2国家"},
+		{"traditional to simplified", "聯合國條約", "联合国条约"},
+		{"annex number with spaces", "附件 2 国家", "附件 二 国家"},
 		{"simplified stays", "联合国", "联合国"},
-		{"full-width digits and letters", "附件２ＣＴＢＴ", "附件2ctbt"},
+		{"full-width digits and letters", "第２ＣＴＢＴ", "第2ctbt"},
 		{"book-title marks inside Chinese", "批准《条约》的", "批准条约的"},
 		{"quotes inside Chinese", "题为“全面禁止核试验条约”的", "题为全面禁止核试验条约的"},
 		{"brackets between digits stay", "第1540(2004)号", "第1540(2004)号"},
 		{"parentheses of a historic name", "委内瑞拉（玻利瓦尔共和国）", "委内瑞拉玻利瓦尔共和国"},
-		{"annex numerals", "附件二国家和附件一", "附件2国家和附件1"},
+		{"annex numerals", "附件2国家和附件一", "附件二国家和附件一"},
+		{"annex number of two digits stays", "附件12", "附件12"},
 		{"case", "CTBTO", "ctbto"},
 	}
 	for _, tc := range cases {

@@ -50,6 +50,8 @@ func queryFieldNames() string {
 
 var fieldPrefixRE = regexp.MustCompile(`^([a-z_0-9]+):`)
 
+var annexNumberRE = regexp.MustCompile(`附件\s+([0-9０-９一二三])`)
+
 // closingQuote pairs the quote characters people type around phrases.
 var closingQuote = map[rune]rune{'"': '"', '“': '”', '＂': '＂', '「': '」'}
 
@@ -58,6 +60,8 @@ var closingQuote = map[rune]rune{'"': '"', '“': '”', '＂': '＂', '「': '�
 // is forgiven: the quote is dropped and the rest read as words.
 func parseQuery(q string) ([]clause, error) {
 	var out []clause
+	// The number of an annex belongs to the word: 附件 2 国家 means 附件2 国家.
+	q = annexNumberRE.ReplaceAllString(q, "附件$1")
 	rs := []rune(q)
 	i := 0
 	for i < len(rs) {

@@ -89,13 +89,16 @@ func countRecords(t *testing.T, pred func(Record) bool) int {
 	return n
 }
 
+// has reports whether a record's text contains s, both in search form.
+func has(r Record, s string) bool { return strings.Contains(textOf(r), searchForm(s)) }
+
 func textOf(r Record) string {
 	return searchForm(r.Activity + "\n" + r.Comment + "\n" + strings.Join(r.Footnotes, "\n") + "\n" + r.SectionTitle)
 }
 
 func TestSearchTotals(t *testing.T) {
 	contains := func(s string) func(Record) bool {
-		return func(r Record) bool { return strings.Contains(textOf(r), s) }
+		return func(r Record) bool { return has(r, s) }
 	}
 	cases := []struct {
 		name  string
@@ -106,13 +109,13 @@ func TestSearchTotals(t *testing.T) {
 		{"phrase", Request{Query: `"附件2国家"`}, contains("附件2国家")},
 		{"word", Request{Query: "部长级会议"}, contains("部长级会议")},
 		{"words must all match", Request{Query: "附件2 国家"}, func(r Record) bool {
-			return strings.Contains(textOf(r), "附件2") && strings.Contains(textOf(r), "国家")
+			return has(r, "附件2") && has(r, "国家")
 		}},
 		{"state name as typed", Request{Query: "委内瑞拉"}, func(r Record) bool {
-			return r.StateCode == "VEN" || strings.Contains(textOf(r), "委内瑞拉")
+			return r.StateCode == "VEN" || has(r, "委内瑞拉")
 		}},
 		{"exclusion", Request{Query: "附件2国家 -非附件2"}, func(r Record) bool {
-			return strings.Contains(textOf(r), "附件2国家") && !strings.Contains(textOf(r), "非附件2")
+			return has(r, "附件2国家") && !has(r, "非附件2")
 		}},
 		{"filter by section", Request{Section: []string{"1(a)"}}, func(r Record) bool { return r.Section == "1(a)" }},
 		{"two sections are ORed", Request{Section: []string{"1(a)", "2 (b)"}}, func(r Record) bool { return r.Section == "1(a)" || r.Section == "2(b)" }},
@@ -123,7 +126,7 @@ func TestSearchTotals(t *testing.T) {
 			return containsString(r.Months, "2007-03")
 		}},
 		{"report filter", Request{Reports: []string{"a64-ctbt-universality"}, Query: "附件2国家"}, func(r Record) bool {
-			return r.Report == "a64-ctbt-universality" && strings.Contains(textOf(r), "附件2国家")
+			return r.Report == "a64-ctbt-universality" && has(r, "附件2国家")
 		}},
 		{"field query", Request{Query: "state:英国 section:2(a)"}, func(r Record) bool { return r.StateCode == "GBR" && r.Section == "2(a)" }},
 		{"comment field", Request{Query: "comment:新闻发布会"}, func(r Record) bool { return strings.Contains(searchForm(r.Comment), "新闻发布会") }},
@@ -190,7 +193,7 @@ func TestSearchFacets(t *testing.T) {
 	t.Run("disjunctive with a query and two filters", func(t *testing.T) {
 		res := doSearch(t, Request{Query: "附件2国家", Section: []string{"1(b)"}, States: []string{"德国"}})
 		want := countRecords(t, func(r Record) bool {
-			return r.StateCode == "DEU" && strings.Contains(textOf(r), "附件2国家")
+			return r.StateCode == "DEU" && has(r, "附件2国家")
 		})
 		sum := 0
 		for _, v := range res.Facets.Section {
@@ -200,7 +203,7 @@ func TestSearchFacets(t *testing.T) {
 			t.Errorf("section counts sum to %d, want %d (Germany's matching records in every section)", sum, want)
 		}
 		wantFR := countRecords(t, func(r Record) bool {
-			return r.Section == "1(b)" && r.StateCode == "FRA" && strings.Contains(textOf(r), "附件2国家")
+			return r.Section == "1(b)" && r.StateCode == "FRA" && has(r, "附件2国家")
 		})
 		if got := facetCount(res.Facets.State, "法国"); got != wantFR {
 			t.Errorf("state 法国 = %d, want %d", got, wantFR)
@@ -316,7 +319,11 @@ func TestHighlightField(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := highlightField(tc.text, tc.terms)
+			terms := make([]string, len(tc.terms))
+			for i, term := range tc.terms {
+				terms[i] = searchForm(term) // as the query compiler gives them
+			}
+			got := highlightField(tc.text, terms)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") || len(got) != len(tc.want) {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}

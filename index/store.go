@@ -53,12 +53,20 @@ func DefaultLocation() (string, error) {
 // ErrNoIndex means the location holds no index yet.
 var ErrNoIndex = errors.New("no index has been built here yet")
 
-// MappingFingerprint identifies the mapping an index was built with, so a
-// server can tell that an index predates a change of mapping.json.
+// MappingFingerprint identifies how an index was built — mapping.json and
+// the version of the search form — so a server can tell that an index
+// predates a change that queries now rely on.
 func MappingFingerprint() string {
-	sum := sha256.Sum256(ctbtsearch.MappingJSON)
-	return hex.EncodeToString(sum[:8])
+	h := sha256.New()
+	h.Write(ctbtsearch.MappingJSON)
+	fmt.Fprintf(h, "\nsearch form %d", searchFormVersion)
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
+
+// searchFormVersion changes whenever the search form of a text changes
+// (index/normalize.go, index/concepts.go): documents indexed under another
+// version no longer meet the queries.
+const searchFormVersion = 2
 
 var fingerprintKey = []byte("ctbt:mapping")
 
