@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
@@ -37,7 +38,7 @@ func (sh *shard) snapshot(ctx context.Context) (*columns, func(), error) {
 	old := sh.cols
 	oldUsers := sh.colUsers
 	sh.cols = cols
-	sh.colUsers = new(waitGroup)
+	sh.colUsers = new(sync.WaitGroup)
 	if old != nil {
 		go func() { oldUsers.Wait(); old.reader.Close() }()
 	}
@@ -90,7 +91,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 			return a.score > b.score
 		}
 		if a.start != b.start {
-			return a.start > b.start // newer reports break ties
+			return a.start > b.start // newer periods break ties
 		}
 		return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
 	}
@@ -300,5 +301,5 @@ func loadRecordByID(r bindex.IndexReader, ext string) (Record, error) {
 	if raw == "" {
 		return Record{}, errors.New("document has no stored record")
 	}
-	return decodeRecord(map[string]any{"record": raw})
+	return decodeRecord(raw)
 }

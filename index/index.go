@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -71,11 +70,9 @@ type shard struct {
 	bi bleve.Index
 
 	colMu    sync.Mutex
-	cols     *columns   // of the latest snapshot searched
-	colUsers *waitGroup // searches using cols
+	cols     *columns        // of the latest snapshot searched
+	colUsers *sync.WaitGroup // searches using cols
 }
-
-type waitGroup = sync.WaitGroup
 
 // ShardsFor is how many shards an index of n records gets. Large indexes
 // get one per core of the machines this runs on (2): shards are built and
@@ -133,9 +130,12 @@ func LoadMapping(data []byte) (*mapping.IndexMappingImpl, error) {
 	return m, nil
 }
 
-func defaultMapping() (*mapping.IndexMappingImpl, error) {
+// defaultMapping is the embedded mapping, parsed once: LoadMapping sets a
+// Bleve global while it parses, which must not race with indexes being
+// opened (Bleve reads it then).
+var defaultMapping = sync.OnceValues(func() (*mapping.IndexMappingImpl, error) {
 	return LoadMapping(ctbtsearch.MappingJSON)
-}
+})
 
 // NewMemory makes an empty in-memory index with the project's mapping, for
 // tests and small collections.
@@ -235,9 +235,13 @@ func open(dir string) (*Index, error) {
 		ix.shards = append(ix.shards, &shard{bi: bi})
 	}
 	raw, err := ix.shards[0].bi.GetInternal(reportsKey)
-	if err != nil || raw == nil {
+	if err != nil {
 		ix.Close()
-		return nil, fmt.Errorf("not an index made by this program (no report list): %v", err)
+		return nil, fmt.Errorf("read report list: %w", err)
+	}
+	if raw == nil {
+		ix.Close()
+		return nil, errors.New("not an index made by this program (no report list)")
 	}
 	var infos []ReportInfo
 	if err := json.Unmarshal(raw, &infos); err != nil {
@@ -329,7 +333,7 @@ func (ix *Index) AddStream(ctx context.Context, progress func(records int), repo
 	}
 	feeds := make([]chan pendingDoc, len(ix.shards))
 	errs := make([]error, len(ix.shards))
-	var done atomic.Int64
+	var done int
 	var progressMu sync.Mutex
 	var wg sync.WaitGroup
 	for i, sh := range ix.shards {
@@ -338,11 +342,11 @@ func (ix *Index) AddStream(ctx context.Context, progress func(records int), repo
 		go func() {
 			defer wg.Done()
 			errs[i] = sh.index(ctx, ix, feeds[i], func(n int) {
-				total := int(done.Add(int64(n)))
+				progressMu.Lock()
+				defer progressMu.Unlock()
+				done += n // under the lock, so progress never goes backwards
 				if progress != nil {
-					progressMu.Lock()
-					progress(total)
-					progressMu.Unlock()
+					progress(done)
 				}
 			})
 		}()
@@ -541,12 +545,8 @@ func (ix *Index) document(r *Record, reportMeta string) (map[string]any, error) 
 	return doc, nil
 }
 
-// decodeRecord reads the stored record of a hit.
-func decodeRecord(fields map[string]any) (Record, error) {
-	raw, ok := fields["record"].(string)
-	if !ok {
-		return Record{}, errors.New("hit has no stored record")
-	}
+// decodeRecord reads a record stored as JSON.
+func decodeRecord(raw string) (Record, error) {
 	var r Record
 	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	if err := dec.Decode(&r); err != nil {

@@ -47,7 +47,7 @@ func (l *Live) acquire() (*generation, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
-		return nil, errors.New("index is closed")
+		return nil, errors.New("search: index is closed")
 	}
 	g := l.cur
 	g.inFlight.Add(1)
@@ -96,6 +96,10 @@ func (l *Live) Reload() (bool, error) {
 		}
 	}()
 	l.log.Info("index reloaded", "path", path, "documents", ix.DocCount())
+	if fp := ix.Fingerprint(); fp != MappingFingerprint() {
+		l.log.Error("the new index was built by another version of the indexer: some queries will miss records; rebuild it with this version",
+			"path", path, "fingerprint", fp, "want", MappingFingerprint())
+	}
 	return true, nil
 }
 

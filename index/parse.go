@@ -224,9 +224,7 @@ func (p *parser) line(n int, raw string) {
 			p.rep.Date = per.Start.Format(dateLayout)
 			return
 		}
-		if p.heading(n, trimmed) {
-			return
-		}
+		p.heading(n, trimmed) // a heading without tabs; other free text is no row
 		return
 	}
 	p.lastFn = ""

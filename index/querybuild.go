@@ -296,7 +296,22 @@ func (ix *Index) textQuery(text string, fields []string, boost float64, exact bo
 		return nil
 	}
 	if r, size := utf8.DecodeRuneInString(sf); size == len(sf) && unicode.Is(unicode.Han, r) {
-		return termQuery("unigram", sf, boost)
+		if fields == nil {
+			return termQuery("unigram", sf, boost)
+		}
+		// The unigram field mixes all texts; within one field, the
+		// character is any bigram that has it, or itself alone.
+		var alts []query.Query
+		for _, f := range fields {
+			rq := query.NewRegexpQuery(".?" + regexp.QuoteMeta(sf) + ".?")
+			rq.SetField(f)
+			rq.SetBoost(boost)
+			alts = append(alts, rq)
+		}
+		if len(alts) == 1 {
+			return alts[0]
+		}
+		return query.NewDisjunctionQuery(alts)
 	}
 	terms, consecutive := ix.analyze(sf)
 	if len(terms) == 0 {

@@ -43,6 +43,10 @@ type Request struct {
 
 // Result is one page of hits with facet counts.
 type Result struct {
+	// Request is the request as understood: defaults filled in, section
+	// codes normalised, states by their canonical names (英国 becomes
+	// 大不列颠及北爱尔兰联合王国), as facet values name them.
+	Request    Request
 	Query      string
 	Total      uint64
 	Took       time.Duration

@@ -520,3 +520,18 @@ func TestShardedIndexAgrees(t *testing.T) {
 		t.Errorf("record from a shard: %+v, %v", r, err)
 	}
 }
+
+// A one-character word limited to a field finds it in that field only
+// (the unigram field holds every text together).
+func TestSingleCharacterInAField(t *testing.T) {
+	res := doSearch(t, Request{Query: "activity:核", Size: 100})
+	want := countRecords(t, func(r Record) bool { return strings.Contains(searchForm(r.Activity), "核") })
+	if int(res.Total) != want || want == 0 {
+		t.Errorf("activity:核 total = %d, want %d", res.Total, want)
+	}
+	for _, h := range res.Hits {
+		if !strings.Contains(h.Activity, "核") {
+			t.Errorf("%s has no 核 in its activity", h.ID)
+		}
+	}
+}

@@ -95,6 +95,11 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	states := make([]string, len(req.States)) // the caller's slice stays as it was
+	for i, st := range req.States {
+		states[i] = ix.canonicalState(st)
+	}
+	req.States = states
 	from := (req.Page - 1) * req.Size
 	m, err := ix.runShards(ctx, comp.query, &req, from+req.Size, true)
 	if err != nil {
@@ -102,6 +107,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	}
 	defer m.release()
 	out := &Result{
+		Request:    req,
 		Query:      req.Query,
 		Total:      m.total,
 		Page:       req.Page,

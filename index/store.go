@@ -225,7 +225,10 @@ func lockLocation(loc string) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock index location %s: another indexer is building there", loc)
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("lock index location %s: another indexer is building there", loc)
+		}
+		return nil, fmt.Errorf("lock index location %s: %w", loc, err)
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

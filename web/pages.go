@@ -232,6 +232,9 @@ func (s *server) recordPage(c echo.Context) error {
 }
 
 func (s *server) newSearchView(req index.Request, res *index.Result) searchView {
+	// States as the index understood them: a state chosen as 英国 is the
+	// facet value 大不列颠及北爱尔兰联合王国, and links must toggle that.
+	req.States = res.Request.States
 	v := searchView{
 		Query:    req.Query,
 		MaxQuery: index.MaxQueryRunes,

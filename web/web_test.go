@@ -1399,3 +1399,22 @@ func TestAccessibleNames(t *testing.T) {
 		})
 	}
 }
+
+// A state chosen by the name people use (英国) is selected under its
+// official name, and the facet link removes it again.
+func TestStateChosenByCommonName(t *testing.T) {
+	a := sampleApp(t)
+	rec := a.get(t, "/?"+q("state", "英国"))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d", rec.Code)
+	}
+	body := rec.Body.String()
+	official := url.QueryEscape("大不列颠及北爱尔兰联合王国")
+	common := url.QueryEscape("英国")
+	if strings.Contains(body, "state="+common+"&amp;state="+official) || strings.Contains(body, "state="+official+"&amp;state="+common) {
+		t.Error("a facet link adds the official name beside the common one instead of removing the filter")
+	}
+	if !strings.Contains(body, `href="/"`) && !strings.Contains(body, `href="/?"`) {
+		t.Error("no link leads back to the unfiltered search")
+	}
+}
