@@ -17,7 +17,7 @@ const (
 // Why it is safe: a fragment comes from the index's highlighter, which
 // HTML-escapes every character of the record text and adds nothing but
 // <mark> and </mark> around matches (index.Hit.Highlights documents that
-// contract; Bleve's html formatter implements it with html.EscapeString).
+// contract; index/highlight.go implements it with html.EscapeString).
 // Record text and queries are untrusted, so we do not rely on that alone:
 // the fragment is re-verified to consist of escaped text and properly paired
 // <mark>…</mark> tags, and anything else is escaped as a whole. A broken

@@ -149,8 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// index.Add looks at ctx only between batches of 1000 records, so a small
-	// build would run to the end after an early Ctrl-C; stop here instead.
+	// Stop before creating anything when Ctrl-C came during parsing.
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("build index at %s: %w; the index in service was not changed", loc, err)
 	}
@@ -470,7 +469,7 @@ func newProgress(w io.Writer, total int, show bool) *progress {
 	return &progress{bar: bar}
 }
 
-// set is the callback for index.Publish: records indexed so far.
+// set is the callback for index.PublishStream: records indexed so far.
 func (p *progress) set(records int) {
 	if p.bar != nil {
 		p.bar.Set(records)

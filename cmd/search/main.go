@@ -174,9 +174,9 @@ func openIndex(ctx context.Context, dir string, log *slog.Logger) (*index.Live, 
 		return live, nil
 	case index.IsBundled(live.Reports()):
 		live.Close()
-		log.Info("mapping.json changed: rebuilding the sample index", "index", dir)
+		log.Info("the sample index was built by another version: rebuilding it", "index", dir)
 	default:
-		log.Warn("the index was built with another mapping.json; re-run the indexer to use the current one", "index", dir)
+		log.Warn("the index was built by another version (mapping or search form); some queries will miss records until the indexer is run again", "index", dir)
 		return live, nil
 	}
 	began := time.Now()

@@ -17,8 +17,10 @@ type IndexConfig struct {
 }
 
 // Index parses every report under cfg.Paths with GOMAXPROCS workers and
-// publishes them as a new generation at cfg.Index with index.Publish, as
-// cmd/indexer does, timing each step.
+// publishes them as a new generation at cfg.Index with index.Publish,
+// timing each step. Unlike cmd/indexer, which parses twice and streams, it
+// holds the parsed corpus in memory so that parsing and indexing are timed
+// apart; its peak RSS is therefore not the indexer's.
 func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error) {
 	files, err := collectFiles(cfg.Paths)
 	if err != nil {
