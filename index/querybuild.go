@@ -384,7 +384,7 @@ func isBigramChain(terms []string) bool {
 // instead of in every record, and selects the sections whose title has it.
 func sectionTitleQuery(sf string, boost float64) query.Query {
 	var qs []query.Query
-	for _, code := range sectionCodes {
+	for _, code := range SectionCodes {
 		if strings.Contains(searchForm(SectionTitles[code]), strings.ReplaceAll(sf, " ", "")) {
 			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
 		}
@@ -398,7 +398,8 @@ func sectionTitleQuery(sf string, boost float64) query.Query {
 	return query.NewDisjunctionQuery(qs)
 }
 
-var sectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
+// SectionCodes are the codes of the annex's sections, in report order.
+var SectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
 
 // looksLikeSymbol reports whether a query word may be part of a UN document
 // symbol such as A/62/50, the only text of the report_meta field.
@@ -465,8 +466,12 @@ func normalizeSection(s string) (string, error) {
 
 var monthRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
+// ValidMonth reports whether s is a calendar month written YYYY-MM, as the
+// month facet and filter spell it.
+func ValidMonth(s string) bool { return monthRE.MatchString(s) }
+
 func validateMonth(s string) error {
-	if !monthRE.MatchString(s) {
+	if !ValidMonth(s) {
 		return fmt.Errorf("month %q is not a month written YYYY-MM, such as 2006-09", s)
 	}
 	return nil

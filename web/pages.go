@@ -386,7 +386,7 @@ func monthHistogram(req index.Request, fvs []index.FacetValue) []yearBars {
 	years := map[string]bool{}
 	busiest := 0
 	for _, fv := range fvs {
-		if !monthRE.MatchString(fv.Value) {
+		if !index.ValidMonth(fv.Value) {
 			continue
 		}
 		counts[fv.Value] = fv.Count

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,8 +103,6 @@ const (
 	maxIntDigits = 6
 )
 
-// monthRE is a calendar month as the month facet and filter spell it.
-var monthRE = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
 
 // sortOrders are the accepted values of sort; "" lets the index choose.
 var sortOrders = []string{index.SortRelevance, index.SortNewest, index.SortOldest}
@@ -252,18 +249,11 @@ func validSection(s string) error {
 }
 
 func validMonth(s string) error {
-	if monthRE.MatchString(s) {
+	if index.ValidMonth(s) {
 		return nil
 	}
 	return paramError(paramMonth, "must be a month written YYYY-MM, such as 2006-06 (got %q)", s)
 }
 
-// sectionCodes lists index.SectionTitles' keys in report order.
-func sectionCodes() []string {
-	codes := make([]string, 0, len(index.SectionTitles))
-	for code := range index.SectionTitles {
-		codes = append(codes, code)
-	}
-	slices.Sort(codes)
-	return codes
-}
+// sectionCodes lists the section codes in report order.
+func sectionCodes() []string { return index.SectionCodes }
