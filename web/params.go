@@ -103,7 +103,6 @@ const (
 	maxIntDigits = 6
 )
 
-
 // sortOrders are the accepted values of sort; "" lets the index choose.
 var sortOrders = []string{index.SortRelevance, index.SortNewest, index.SortOldest}
 
