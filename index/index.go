@@ -16,8 +16,7 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom" // mapping.json defines a custom analyzer
-	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk"        // registers the cjk analyzer
+	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk" // registers the cjk analyzer
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -102,7 +101,7 @@ type pendingDoc struct {
 
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
-var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "unigram",
+var requiredFields = []string{"activity", "comment", "section_title", "footnotes",
 	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
@@ -511,23 +510,12 @@ func (ix *Index) document(r *Record, reportMeta string) (map[string]any, error) 
 		footnotes[i] = searchForm(f)
 	}
 	title := searchForm(r.SectionTitle)
-	var all strings.Builder
-	all.WriteString(activity)
-	all.WriteString("\n")
-	all.WriteString(comment)
-	for _, f := range footnotes {
-		all.WriteString("\n")
-		all.WriteString(f)
-	}
-	all.WriteString("\n")
-	all.WriteString(title)
 	mentions := ix.gz.Mentions(activity + "\n" + comment + "\n" + strings.Join(footnotes, "\n"))
 	doc := map[string]any{
 		"activity":      activity,
 		"comment":       comment,
 		"footnotes":     footnotes,
 		"section_title": title,
-		"unigram":       all.String(),
 		"state":         r.State,
 		"state_code":    r.StateCode,
 		"mentions":      mentions,

@@ -281,9 +281,10 @@ func (ix *Index) lookupState(typed, sf string) (State, bool) {
 // when fields is nil). A phrase of bigrams is what makes a Chinese word match
 // only where its characters stand together; a word that is a single bigram
 // (any two-character word) needs no phrase check, which is far cheaper. A
-// single ideograph is looked up in the unigram field: inside a run of
-// ideographs the cjk analyzer indexes only bigrams, so 国 would otherwise
-// find almost nothing.
+// single ideograph matches every bigram that contains it: inside a run of
+// ideographs the cjk analyzer indexes only bigrams, so a term query for 国
+// would find almost nothing. (A separate unigram field did the same at 11%
+// more index and 24% slower indexing, for the same hits and speed.)
 //
 // An unquoted word of Chinese characters only is matched by its chain of
 // overlapping bigrams (核试验: 核试 AND 试验) without checking positions:
@@ -296,11 +297,12 @@ func (ix *Index) textQuery(text string, fields []string, boost float64, exact bo
 		return nil
 	}
 	if r, size := utf8.DecodeRuneInString(sf); size == len(sf) && unicode.Is(unicode.Han, r) {
+		// The cjk analyzer indexes a character inside a run of ideographs
+		// only as part of bigrams: the character is any bigram that has
+		// it, or itself standing alone.
 		if fields == nil {
-			return termQuery("unigram", sf, boost)
+			fields = defaultTextFields
 		}
-		// The unigram field mixes all texts; within one field, the
-		// character is any bigram that has it, or itself alone.
 		var alts []query.Query
 		for _, f := range fields {
 			rq := query.NewRegexpQuery(".?" + regexp.QuoteMeta(sf) + ".?")

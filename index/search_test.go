@@ -521,8 +521,7 @@ func TestShardedIndexAgrees(t *testing.T) {
 	}
 }
 
-// A one-character word limited to a field finds it in that field only
-// (the unigram field holds every text together).
+// A one-character word limited to a field finds it in that field only.
 func TestSingleCharacterInAField(t *testing.T) {
 	res := doSearch(t, Request{Query: "activity:核", Size: 100})
 	want := countRecords(t, func(r Record) bool { return strings.Contains(searchForm(r.Activity), "核") })
