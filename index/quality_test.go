@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,17 +138,9 @@ func baselineRanking(t *testing.T) rankFunc {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { bi.Close() })
-	gz := DefaultGazetteer()
-	a62, err := ParseReport(sampleName, mustReadSample(), gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a62, a64 := testReports(t)
 	b := bi.NewBatch()
-	for _, r := range append(a62.Records, a64.Records...) {
+	for _, r := range slices.Concat(a62.Records, a64.Records) {
 		if err := b.Index(r.ID, r); err != nil {
 			t.Fatal(err)
 		}

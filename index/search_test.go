@@ -3,12 +3,35 @@ package index
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"ctbtsearch"
 )
+
+// parsedTestReports are the sample report (A/62) and the second-year
+// fixture (A/64), parsed once per test binary.
+var parsedTestReports = sync.OnceValues(func() ([2]*Report, error) {
+	gz := DefaultGazetteer()
+	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	if err != nil {
+		return [2]*Report{}, err
+	}
+	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
+	return [2]*Report{a62, a64}, err
+})
+
+// testReports gives the two test reports; they are shared, do not modify.
+func testReports(t testing.TB) (a62, a64 *Report) {
+	t.Helper()
+	reps, err := parsedTestReports()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reps[0], reps[1]
+}
 
 // testIndex is an in-memory index with the real mapping.json holding the
 // sample report and the second-year fixture, built once per test binary.
@@ -17,15 +40,11 @@ var testIndex = sync.OnceValues(func() (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	gz := DefaultGazetteer()
-	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+	reps, err := parsedTestReports()
 	if err != nil {
 		return nil, err
 	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
-	if err != nil {
-		return nil, err
-	}
+	a62, a64 := reps[0], reps[1]
 	if err := ix.Add(context.Background(), nil, a62, a64); err != nil {
 		return nil, err
 	}
@@ -71,17 +90,9 @@ func facetCount(vals []FacetValue, value string) int {
 // so expected totals are computed from the data, not copied from output.
 func countRecords(t *testing.T, pred func(Record) bool) int {
 	t.Helper()
-	gz := DefaultGazetteer()
-	a62, err := ParseReport(sampleName, mustReadSample(), gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a62, a64 := testReports(t)
 	n := 0
-	for _, r := range append(a62.Records, a64.Records...) {
+	for _, r := range slices.Concat(a62.Records, a64.Records) {
 		if pred(r) {
 			n++
 		}
@@ -458,15 +469,7 @@ func TestShardedIndexAgrees(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer two.Close()
-	gz := DefaultGazetteer()
-	a62, err := ParseReport(sampleName, mustReadSample(), gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a62, a64 := testReports(t)
 	if err := two.Add(context.Background(), nil, a62, a64); err != nil {
 		t.Fatal(err)
 	}
