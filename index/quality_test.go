@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 
