@@ -518,6 +518,30 @@ func TestShardedIndexAgrees(t *testing.T) {
 			}
 		}
 	}
+	// Paging through the merged results visits every hit exactly once.
+	for _, sortBy := range []string{SortRelevance, SortNewest, SortOldest} {
+		seen := map[string]bool{}
+		var total uint64
+		for page := 1; ; page++ {
+			res, err := two.Search(context.Background(), Request{Query: "条约", Sort: sortBy, Page: page, Size: 7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			total = res.Total
+			if len(res.Hits) == 0 {
+				break
+			}
+			for _, h := range res.Hits {
+				if seen[h.ID] {
+					t.Fatalf("%s: page %d repeats %s", sortBy, page, h.ID)
+				}
+				seen[h.ID] = true
+			}
+		}
+		if uint64(len(seen)) != total || total == 0 {
+			t.Errorf("%s: pages gave %d distinct hits, total %d", sortBy, len(seen), total)
+		}
+	}
 	r, err := two.Record(context.Background(), "a64-ctbt-universality-012")
 	if err != nil || r.State != "墨西哥" {
 		t.Errorf("record from a shard: %+v, %v", r, err)
