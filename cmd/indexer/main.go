@@ -49,16 +49,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"iter"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -128,14 +123,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("parse arguments: no report files or directories given")
 	}
 
-	paths, err := collectFiles(fset.Args())
+	paths, err := index.FindReportFiles(fset.Args())
 	if err != nil {
 		return err
 	}
 	// Indexing keeps only each report's counts from this validating pass and
 	// parses the files again as it indexes them: a million records never
 	// sit in memory at once.
-	reports, counts, err := parseAll(ctx, paths, *dump)
+	reports, counts, err := index.ParseFiles(ctx, paths, *dump)
 	if err != nil {
 		return err
 	}
@@ -155,10 +150,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	total := 0
 	for _, c := range counts {
-		total += c.records
+		total += c.Records
 	}
 	bar := newProgress(stderr, total, isTerminal(stderr))
-	path, err := index.PublishStream(ctx, loc, total, reparse(paths, counts), bar.set)
+	path, err := index.PublishStream(ctx, loc, total, index.Reparse(paths, counts), bar.set)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -178,167 +173,6 @@ func indexLocation(flagValue string) (string, error) {
 	}
 	return index.DefaultLocation()
 }
-
-// collectFiles expands the arguments into a sorted list of report files
-// without duplicates. A path that does not exist is kept, so that the
-// parser reports it together with every other problem.
-func collectFiles(args []string) ([]string, error) {
-	var files []string
-	for _, arg := range args {
-		st, err := os.Stat(arg)
-		if err != nil || !st.IsDir() {
-			files = append(files, filepath.Clean(arg))
-			continue
-		}
-		n := len(files)
-		err = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			hidden := p != arg && strings.HasPrefix(d.Name(), ".")
-			if d.IsDir() {
-				if hidden {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if hidden || !strings.EqualFold(filepath.Ext(p), ".txt") {
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				// A symbolic link counts if it leads to a regular file.
-				if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
-					return nil
-				}
-			}
-			files = append(files, p)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("find reports in %s: %w", arg, err)
-		}
-		if len(files) == n {
-			return nil, fmt.Errorf("find reports in %s: no report files (*.txt) in this directory", arg)
-		}
-	}
-	slices.Sort(files)
-	return slices.Compact(files), nil
-}
-
-// parseAll parses every file, in parallel, and returns the reports in the
-// order of paths. If any file is bad, or two files give the same report id,
-// it returns a *parseFailure listing every problem in path order.
-func parseAll(ctx context.Context, paths []string, keepRecords bool) ([]*index.Report, []reportCounts, error) {
-	gz := index.DefaultGazetteer()
-	reports := make([]*index.Report, len(paths))
-	counts := make([]reportCounts, len(paths))
-	errs := make([]error, len(paths))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(paths)) {
-		wg.Go(func() {
-			for i := range jobs {
-				reports[i], errs[i] = index.ParseReportFile(paths[i], gz)
-				if errs[i] == nil {
-					counts[i] = countRecords(reports[i])
-					if !keepRecords {
-						reports[i].Records = nil
-					}
-				}
-			}
-		})
-	}
-feed:
-	for i := range paths {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, nil, fmt.Errorf("parse reports: %w", err)
-	}
-
-	fail := &parseFailure{files: len(paths)}
-	byID := map[string]string{}
-	for i, err := range errs {
-		if err != nil {
-			fail.add(err)
-			continue
-		}
-		id := reports[i].ID
-		if first, dup := byID[id]; dup {
-			fail.add(fmt.Errorf("%s: report id %q is also given by %s; each report must be given once", paths[i], id, first))
-			continue
-		}
-		byID[id] = paths[i]
-	}
-	if len(fail.errs) > 0 {
-		return nil, nil, fail
-	}
-	return reports, counts, nil
-}
-
-// reportCounts are what the summary shows of a report once its records are
-// gone: how many, and how many per section.
-type reportCounts struct {
-	records  int
-	sections map[string]int
-}
-
-func countRecords(rep *index.Report) reportCounts {
-	c := reportCounts{records: len(rep.Records), sections: map[string]int{}}
-	for _, r := range rep.Records {
-		c.sections[r.Section]++
-	}
-	return c
-}
-
-// reparse yields the reports again, one at a time, for indexing. A file
-// that changed since the validating pass is an error, not a surprise in
-// the index.
-func reparse(paths []string, counts []reportCounts) iter.Seq2[*index.Report, error] {
-	return func(yield func(*index.Report, error) bool) {
-		gz := index.DefaultGazetteer()
-		for i, p := range paths {
-			rep, err := index.ParseReportFile(p, gz)
-			if err == nil && len(rep.Records) != counts[i].records {
-				err = fmt.Errorf("%s: changed while indexing (%d records, then %d)", p, counts[i].records, len(rep.Records))
-			}
-			if !yield(rep, err) {
-				return
-			}
-		}
-	}
-}
-
-// parseFailure collects every problem of a set of report files.
-type parseFailure struct {
-	files int     // files read
-	bad   int     // files with problems
-	errs  []error // one per bad file; a file's error may join several
-}
-
-func (f *parseFailure) add(err error) {
-	f.bad++
-	f.errs = append(f.errs, err)
-}
-
-func (f *parseFailure) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "parse reports: %d of %d files have problems; the index was not changed", f.bad, f.files)
-	for _, err := range f.errs {
-		b.WriteString("\n")
-		b.WriteString(err.Error())
-	}
-	return b.String()
-}
-
-// Unwrap gives access to the *index.ParseError values with errors.As.
-func (f *parseFailure) Unwrap() []error { return f.errs }
 
 // dumpRecords writes every record as one JSON object per line.
 func dumpRecords(ctx context.Context, w io.Writer, reports []*index.Report) error {
@@ -374,10 +208,10 @@ var standardSections = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
 
 // printSummary writes a table of the reports indexed, the warnings, the
 // total, the generation in service and the time taken.
-func printSummary(w io.Writer, reports []*index.Report, counts []reportCounts, path string, took time.Duration) {
+func printSummary(w io.Writer, reports []*index.Report, counts []index.ReportCounts, path string, took time.Duration) {
 	sections := slices.Clone(standardSections)
 	for _, c := range counts {
-		for s := range c.sections {
+		for s := range c.Sections {
 			if !slices.Contains(sections, s) {
 				sections = append(sections, s)
 			}
@@ -392,13 +226,13 @@ func printSummary(w io.Writer, reports []*index.Report, counts []reportCounts, p
 	total := 0
 	for ri, rep := range reports {
 		c := counts[ri]
-		row := []string{rep.ID, fmt.Sprint(rep.Session), fmt.Sprint(c.records)}
+		row := []string{rep.ID, fmt.Sprint(rep.Session), fmt.Sprint(c.Records)}
 		for i, s := range sections {
-			n := c.sections[s]
+			n := c.Sections[s]
 			totals[i] += n
 			row = append(row, fmt.Sprint(n))
 		}
-		total += c.records
+		total += c.Records
 		rows = append(rows, row)
 	}
 	last := []string{"total", "", fmt.Sprint(total)}

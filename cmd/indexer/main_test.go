@@ -407,7 +407,7 @@ func TestCollectFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	explicit := filepath.Join(tmp, "c", "explicit.dat")
-	got, err := collectFiles([]string{explicit, tmp, filepath.Join(tmp, "a", "one.txt")})
+	got, err := index.FindReportFiles([]string{explicit, tmp, filepath.Join(tmp, "a", "one.txt")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +418,7 @@ func TestCollectFiles(t *testing.T) {
 		explicit,
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("collectFiles =\n%q\nwant\n%q", got, want)
+		t.Errorf("FindReportFiles =\n%q\nwant\n%q", got, want)
 	}
 }
 

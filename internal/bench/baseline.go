@@ -89,7 +89,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 			return nil, err
 		}
 	}
-	files, err := collectFiles([]string{dir})
+	files, err := index.FindReportFiles([]string{dir})
 	if err != nil {
 		return nil, err
 	}

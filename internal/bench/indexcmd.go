@@ -22,7 +22,7 @@ type IndexConfig struct {
 // holds the parsed corpus in memory so that parsing and indexing are timed
 // apart; its peak RSS is therefore not the indexer's.
 func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error) {
-	files, err := collectFiles(cfg.Paths)
+	files, err := index.FindReportFiles(cfg.Paths)
 	if err != nil {
 		return nil, err
 	}
