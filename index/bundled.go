@@ -1,11 +1,15 @@
 package index
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"ctbtsearch"
 )
@@ -54,4 +58,37 @@ func IsBundled(infos []ReportInfo) bool {
 		}
 	}
 	return true
+}
+
+// OpenServing opens the index in service at dir for a server, first
+// building one from the bundled sample reports when there is none — or when
+// the one there was built from them by another version (mapping or search
+// form). An operator's index built by another version is served with a
+// warning: only the indexer can rebuild it.
+func OpenServing(ctx context.Context, dir string, log *slog.Logger) (*Live, error) {
+	live, err := OpenLive(dir, log)
+	switch {
+	case errors.Is(err, ErrNoIndex):
+		log.Info("no index yet: building one from the bundled sample reports", "index", dir)
+	case err != nil:
+		return nil, fmt.Errorf("%w (rebuild it with: go run ./cmd/indexer -index %s REPORTS...)", err, dir)
+	case live.Fingerprint() == MappingFingerprint():
+		return live, nil
+	case IsBundled(live.Reports()):
+		live.Close()
+		log.Info("the sample index was built by another version: rebuilding it", "index", dir)
+	default:
+		log.Warn("the index was built by another version (mapping or search form); some queries will miss records until the indexer is run again", "index", dir)
+		return live, nil
+	}
+	began := time.Now()
+	reports, err := BundledReports()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := Publish(ctx, dir, reports, nil); err != nil {
+		return nil, err
+	}
+	log.Info("sample index built", "reports", len(reports), "took", time.Since(began).Round(time.Millisecond))
+	return OpenLive(dir, log)
 }

@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	live, err := openIndex(ctx, *indexDir, log)
+	live, err := index.OpenServing(ctx, *indexDir, log)
 	if err != nil {
 		return err
 	}
@@ -158,37 +158,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-// openIndex opens the index in service at dir, first building one from the
-// bundled sample reports when there is none — or when the one there was
-// built from them by an older version of the mapping.
-func openIndex(ctx context.Context, dir string, log *slog.Logger) (*index.Live, error) {
-	live, err := index.OpenLive(dir, log)
-	switch {
-	case errors.Is(err, index.ErrNoIndex):
-		log.Info("no index yet: building one from the bundled sample reports", "index", dir)
-	case err != nil:
-		return nil, fmt.Errorf("%w (rebuild it with: go run ./cmd/indexer -index %s REPORTS...)", err, dir)
-	case live.Fingerprint() == index.MappingFingerprint():
-		return live, nil
-	case index.IsBundled(live.Reports()):
-		live.Close()
-		log.Info("the sample index was built by another version: rebuilding it", "index", dir)
-	default:
-		log.Warn("the index was built by another version (mapping or search form); some queries will miss records until the indexer is run again", "index", dir)
-		return live, nil
-	}
-	began := time.Now()
-	reports, err := index.BundledReports()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := index.Publish(ctx, dir, reports, nil); err != nil {
-		return nil, err
-	}
-	log.Info("sample index built", "reports", len(reports), "took", time.Since(began).Round(time.Millisecond))
-	return index.OpenLive(dir, log)
 }
 
 func reloadOnHangup(ctx context.Context, live *index.Live, log *slog.Logger, hup <-chan os.Signal) {
