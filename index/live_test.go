@@ -2,7 +2,6 @@ package index
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -17,25 +16,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"ctbtsearch/internal/testutil"
 )
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes (a log sink).
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // liveQuery is a request searched under load, with its total in each of the
 // two contents the test alternates between.
@@ -171,7 +154,7 @@ func TestLiveHotReloadUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testutil.SyncBuffer{}
 	live, err := OpenLive(loc, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,8 @@ package index
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -18,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"ctbtsearch/internal/testutil"
 )
 
 // Totals of the two report sets the store and live tests publish.
@@ -54,41 +53,6 @@ func copies(rep *Report, n int) []*Report {
 			c.Records[j].Report = c.ID
 		}
 		out[i] = &c
-	}
-	return out
-}
-
-// treeHash describes every entry under root: type, size and content hash of
-// files, target of links. Two equal maps mean byte-for-byte equal trees.
-func treeHash(t testing.TB, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = "link " + target
-		case d.IsDir():
-			out[rel] = "dir"
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			out[rel] = fmt.Sprintf("file %d %s", len(data), hex.EncodeToString(sum[:]))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
@@ -260,7 +224,7 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 			if _, err := Publish(t.Context(), loc, one, nil); err != nil {
 				t.Fatal(err)
 			}
-			before := treeHash(t, loc)
+			before := testutil.TreeHash(t, loc)
 			link, _ := os.Readlink(filepath.Join(loc, currentLink))
 
 			ctx, progress := tc.setup(t)
@@ -270,7 +234,7 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 				t.Fatalf("Publish succeeded: %s", path)
 			}
 
-			compareTrees(t, before, treeHash(t, loc))
+			compareTrees(t, before, testutil.TreeHash(t, loc))
 			if after, _ := os.Readlink(filepath.Join(loc, currentLink)); after != link {
 				t.Errorf("current is %q, was %q", after, link)
 			}
@@ -444,7 +408,7 @@ func TestPublishLockedByAnotherProcess(t *testing.T) {
 	if _, err := Publish(t.Context(), loc, one, nil); err != nil {
 		t.Fatal(err)
 	}
-	before := treeHash(t, loc)
+	before := testutil.TreeHash(t, loc)
 	f, err := os.OpenFile(filepath.Join(loc, lockFile), os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -457,7 +421,7 @@ func TestPublishLockedByAnotherProcess(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "another indexer is building there") {
 		t.Errorf("err = %v, want \"another indexer is building there\"", err)
 	}
-	compareTrees(t, before, treeHash(t, loc))
+	compareTrees(t, before, testutil.TreeHash(t, loc))
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	if _, err := Publish(t.Context(), loc, one, nil); err != nil {
 		t.Errorf("after unlock: %v", err)

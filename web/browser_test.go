@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"ctbtsearch/index"
+	"ctbtsearch/internal/testutil"
 )
 
 // browserNames are the executables the browser test looks for, in order.
@@ -89,7 +90,7 @@ func TestBrowser(t *testing.T) {
 	defer srv.Close()
 
 	// Chromium's own output, shown only when the test fails.
-	var browserOut syncBuffer
+	var browserOut testutil.SyncBuffer
 	defer func() {
 		if t.Failed() {
 			t.Logf("Chromium output (D-Bus complaints left out):\n%s", withoutDBus(browserOut.String()))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 
 	"ctbtsearch"
 	"ctbtsearch/index"
+	"ctbtsearch/internal/testutil"
 )
 
 const sampleReport = "data/reports/a62-ctbt-universality.zh.txt"
@@ -68,29 +68,12 @@ func sampleIndex(t *testing.T) *index.Index {
 // app is a whole web application under test and what it logged.
 type app struct {
 	e   *echo.Echo
-	log *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	log *testutil.SyncBuffer
 }
 
 func newApp(t *testing.T, s Searcher, opts Options) *app {
 	t.Helper()
-	a := &app{log: &syncBuffer{}}
+	a := &app{log: &testutil.SyncBuffer{}}
 	opts.Logger = slog.New(slog.NewTextHandler(a.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if opts.Version == "" {
 		opts.Version = "test"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ctbtsearch/index"
+	"ctbtsearch/internal/testutil"
 )
 
 // crashCopies is how many renamed copies of the sample make the large input:
@@ -280,7 +281,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Fatalf("initial build: %v\n%s", err, out)
 		}
 		initial, _ := index.CurrentPath(loc)
-		before := treeHash(t, loc)
+		before := testutil.TreeHash(t, loc)
 
 		var stderr bytes.Buffer
 		cmd := exec.Command(bin, "-index", loc, input)
@@ -323,6 +324,6 @@ func TestCrashSafety(t *testing.T) {
 		if !strings.Contains(stderr.String(), "the index in service was not changed") {
 			t.Errorf("stderr does not say the index is unchanged:\n%s", stderr.String())
 		}
-		compareTrees(t, before, treeHash(t, loc))
+		compareTrees(t, before, testutil.TreeHash(t, loc))
 	})
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +15,7 @@ import (
 	"testing"
 
 	"ctbtsearch/index"
+	"ctbtsearch/internal/testutil"
 )
 
 const (
@@ -212,41 +211,6 @@ func TestBuildAndRebuild(t *testing.T) {
 	}
 }
 
-// treeHash describes every entry under root: path, type, size and content
-// hash of files, target of links.
-func treeHash(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			out[rel] = "link " + target
-		case d.IsDir():
-			out[rel] = "dir"
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			sum := sha256.Sum256(data)
-			out[rel] = fmt.Sprintf("file %d %s", len(data), hex.EncodeToString(sum[:]))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func compareTrees(t *testing.T, before, after map[string]string) {
 	t.Helper()
 	for p, b := range before {
@@ -299,7 +263,7 @@ func TestBadFileLeavesIndexUntouched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := treeHash(t, loc)
+	before := testutil.TreeHash(t, loc)
 
 	bad, line := writeBadSample(t, t.TempDir())
 	stdout, stderr, err := runIndexer(t, "-index", loc, sampleDir, bad, second)
@@ -321,7 +285,7 @@ func TestBadFileLeavesIndexUntouched(t *testing.T) {
 		t.Errorf("a failed run printed a summary:\nstdout: %s\nstderr: %s", stdout, stderr)
 	}
 
-	compareTrees(t, before, treeHash(t, loc))
+	compareTrees(t, before, testutil.TreeHash(t, loc))
 	if linkAfter, err := os.Readlink(filepath.Join(loc, "current")); err != nil || linkAfter != linkBefore {
 		t.Errorf("current link is %q (%v), was %q", linkAfter, err, linkBefore)
 	}
@@ -330,14 +294,14 @@ func TestBadFileLeavesIndexUntouched(t *testing.T) {
 func TestCancelledLeavesIndexUntouched(t *testing.T) {
 	loc := filepath.Join(t.TempDir(), "index")
 	mustRun(t, "-index", loc, sample)
-	before := treeHash(t, loc)
+	before := testutil.TreeHash(t, loc)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, _, err := runIndexerCtx(ctx, "-index", loc, sampleDir, second)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("run with a cancelled context: err = %v, want context.Canceled", err)
 	}
-	compareTrees(t, before, treeHash(t, loc))
+	compareTrees(t, before, testutil.TreeHash(t, loc))
 }
 
 func TestErrors(t *testing.T) {

@@ -14,12 +14,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"ctbtsearch/index"
+	"ctbtsearch/internal/testutil"
 )
 
 const (
@@ -27,24 +27,6 @@ const (
 	bothRecs   = 118 // the sample and the a64 fixture
 	second     = "../../index/testdata/a64-ctbt-universality.zh.txt"
 )
-
-// syncBuffer collects what run writes from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // isolateEnv keeps the developer's own settings out of the tests.
 func isolateEnv(t *testing.T) {
@@ -59,7 +41,7 @@ var servingRE = regexp.MustCompile(`serving (\d+) records at http://(\S+)\n`)
 type server struct {
 	base    string // http://127.0.0.1:PORT
 	records string // as announced
-	stderr  *syncBuffer
+	stderr  *testutil.SyncBuffer
 	stop    context.CancelFunc
 	done    chan error
 }
@@ -69,8 +51,8 @@ type server struct {
 func startServer(t *testing.T, args ...string) *server {
 	t.Helper()
 	ctx, stop := context.WithCancel(context.Background())
-	s := &server{stderr: &syncBuffer{}, stop: stop, done: make(chan error, 1)}
-	stdout := &syncBuffer{}
+	s := &server{stderr: &testutil.SyncBuffer{}, stop: stop, done: make(chan error, 1)}
+	stdout := &testutil.SyncBuffer{}
 	go func() { s.done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), stdout, s.stderr) }()
 	t.Cleanup(func() {
 		stop()
@@ -237,7 +219,7 @@ func TestBrokenIndexAtStart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			loc := t.TempDir()
 			tc.make(t, loc)
-			var stdout, stderr syncBuffer
+			var stdout, stderr testutil.SyncBuffer
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			err := run(ctx, []string{"-index", loc, "-addr", "127.0.0.1:0"}, &stdout, &stderr)
@@ -324,7 +306,7 @@ func TestBadArguments(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("CTBT_RELOAD", tc.env)
-			var stdout, stderr syncBuffer
+			var stdout, stderr testutil.SyncBuffer
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			err := run(ctx, tc.args, &stdout, &stderr)
@@ -337,7 +319,7 @@ func TestBadArguments(t *testing.T) {
 		})
 	}
 	t.Run("help", func(t *testing.T) {
-		var stdout, stderr syncBuffer
+		var stdout, stderr testutil.SyncBuffer
 		err := run(context.Background(), []string{"-h"}, &stdout, &stderr)
 		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr.String(), "-reload") {
 			t.Errorf("run(-h) = %v, stderr %q", err, stderr.String())
@@ -374,7 +356,7 @@ func TestSIGHUPDuringStartup(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
 	cmd.Env = append(os.Environ(), "CTBT_SEARCH_HELPER=1",
 		"CTBT_SEARCH_ARGS=-index "+loc+" -addr 127.0.0.1:0 -reload 1h")
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
