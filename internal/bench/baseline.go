@@ -89,24 +89,11 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 			return nil, err
 		}
 	}
-	files, err := index.FindReportFiles([]string{dir})
+	reports, ires, parsed, err := parseCorpus(ctx, []string{dir}, ToolBleve, out)
 	if err != nil {
 		return nil, err
 	}
-	began := time.Now()
-	reports, records, err := parseAll(ctx, files)
-	if err != nil {
-		return nil, err
-	}
-	parsed := time.Now()
-	ires := newResult(ToolBleve, PhaseIndex, records)
-	ires.Files = len(files)
-	ires.ParseSec = parsed.Sub(began).Seconds()
-	runtime.GC()
-	if m, err := ReadProcMem(0); err == nil {
-		ires.RSSAfterParse = m.RSS
-	}
-	fmt.Fprintf(out, "parsed %d records from %d files in %.2f s; indexing with plain Bleve…\n", records, len(files), ires.ParseSec)
+	records := ires.Records
 
 	path := filepath.Join(cfg.Work, "bleve-index")
 	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
@@ -130,7 +117,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 	}
 	done := time.Now()
 	ires.IndexSec = done.Sub(parsed).Seconds()
-	ires.TotalSec = done.Sub(began).Seconds()
+	ires.TotalSec = ires.ParseSec + ires.IndexSec
 	ires.RecordsPerSec = float64(records) / ires.TotalSec
 	if ires.SizeBytes, err = DiskUsage(path); err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
 	"time"
 
 	"ctbtsearch/index"
@@ -22,24 +21,11 @@ type IndexConfig struct {
 // holds the parsed corpus in memory so that parsing and indexing are timed
 // apart; its peak RSS is therefore not the indexer's.
 func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error) {
-	files, err := index.FindReportFiles(cfg.Paths)
+	reports, res, parsed, err := parseCorpus(ctx, cfg.Paths, ToolOurs, out)
 	if err != nil {
 		return nil, err
 	}
-	began := time.Now()
-	reports, records, err := parseAll(ctx, files)
-	if err != nil {
-		return nil, err
-	}
-	parsed := time.Now()
-	res := newResult(ToolOurs, PhaseIndex, records)
-	res.Files = len(files)
-	res.ParseSec = parsed.Sub(began).Seconds()
-	runtime.GC()
-	if m, err := ReadProcMem(0); err == nil {
-		res.RSSAfterParse = m.RSS
-	}
-	fmt.Fprintf(out, "parsed %d records from %d files in %.2f s; indexing…\n", records, len(files), res.ParseSec)
+	records := res.Records
 
 	step, nextReport := max(records/10, 1), 0
 	progress := func(done int) {
@@ -54,7 +40,7 @@ func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error)
 	}
 	done := time.Now()
 	res.IndexSec = done.Sub(parsed).Seconds()
-	res.TotalSec = done.Sub(began).Seconds()
+	res.TotalSec = res.ParseSec + res.IndexSec
 	res.RecordsPerSec = float64(records) / res.TotalSec
 	if res.SizeBytes, err = DiskUsage(path); err != nil {
 		return nil, err
