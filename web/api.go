@@ -73,12 +73,19 @@ type healthJSON struct {
 	Version   string `json:"version,omitempty"`
 }
 
-func (s *server) apiSearch(c echo.Context) error {
+// search is the one search call behind the HTML page and the JSON API:
+// they differ only in how they render its result.
+func (s *server) search(c echo.Context) (index.Request, *index.Result, error) {
 	req, err := requestFrom(c)
 	if err != nil {
-		return err
+		return req, nil, err
 	}
 	res, err := s.s.Search(c.Request().Context(), req)
+	return req, res, err
+}
+
+func (s *server) apiSearch(c echo.Context) error {
+	_, res, err := s.search(c)
 	if err != nil {
 		return err
 	}

@@ -154,11 +154,7 @@ var sortLabels = []option{
 }
 
 func (s *server) searchPage(c echo.Context) error {
-	req, err := requestFrom(c)
-	if err != nil {
-		return err
-	}
-	res, err := s.s.Search(c.Request().Context(), req)
+	req, res, err := s.search(c)
 	if err != nil {
 		return err
 	}
