@@ -31,13 +31,12 @@ var conceptPhrases = map[string][]string{
 	"临时技术秘书处":          {"CTBTO"},
 	// The NPT; its review conference has a preparatory committee of its own,
 	// which must not count as the CTBTO's Preparatory Commission.
-	"不扩散核武器条约":      {"NPT"},
-	"不扩散条约":         {"NPT"},
-	"npt":           {"NPT"},
-	"审议大会筹备委员会":     {"NPT"},
-	"附件2国家":         {"ANNEX2"},
-	"非附件2国家":        {"NONANNEX2"},
-	"附件二国家":         {"ANNEX2"}, // the search form of 附件2国家, which queries are in
+	"不扩散核武器条约":  {"NPT"},
+	"不扩散条约":     {"NPT"},
+	"npt":       {"NPT"},
+	"审议大会筹备委员会": {"NPT"},
+	// 附件2国家 in the search form (annexNumerals), which texts and queries share.
+	"附件二国家":         {"ANNEX2"},
 	"非附件二国家":        {"NONANNEX2"},
 	"核试验":           {"NUCTEST"},
 	"核爆炸":           {"NUCTEST"},
@@ -90,7 +89,7 @@ type conceptPhrase struct {
 // dropping spaces.
 func conceptFold(s string) []rune {
 	tbl := t2s()
-	out := make([]rune, 0, len(s)/3)
+	rs := make([]normRune, 0, len(s)/3)
 	for _, r := range s {
 		if unicode.IsSpace(r) {
 			continue
@@ -99,7 +98,12 @@ func conceptFold(s string) []rune {
 		if t, ok := tbl[r]; ok {
 			r = t
 		}
-		out = append(out, unicode.ToLower(r))
+		rs = append(rs, normRune{r: unicode.ToLower(r)})
+	}
+	annexNumerals(rs) // as in the search form, so queries and texts meet
+	out := make([]rune, len(rs))
+	for i, nr := range rs {
+		out[i] = nr.r
 	}
 	return out
 }

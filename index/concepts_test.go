@@ -1,0 +1,35 @@
+package index
+
+import (
+	"slices"
+	"testing"
+)
+
+// Records are tagged with the concepts they name, longest phrase first, in
+// the same folded form as queries.
+func TestRecordConcepts(t *testing.T) {
+	cases := []struct {
+		name, activity string
+		want           []string
+	}{
+		{"annex 2 states", "向附件2国家说明", []string{"ANNEX2"}},
+		{"non-annex 2 is not annex 2", "向非附件2国家说明", []string{"NONANNEX2"}},
+		{"full-width digit", "向附件２国家说明", []string{"ANNEX2"}},
+		{"the Treaty by book-title marks", "批准《条约》", []string{"CTBT"}},
+		{"the Treaty's name hides 核试验", "全面禁止核试验条约", []string{"CTBT"}},
+		{"a nuclear test", "宣布核试验后", []string{"NUCTEST"}},
+		{"the NPT's preparatory committee is not the CTBTO", "审议大会筹备委员会", []string{"NPT"}},
+		{"traditional script", "全面禁止核試驗條約組織", []string{"CTBTO"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := recordConcepts(&Record{Section: "2(a)", Activity: tc.activity})
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("recordConcepts(%q) = %v, want %v", tc.activity, got, tc.want)
+			}
+		})
+	}
+	if got := recordConcepts(&Record{Section: "1(a)"}); !slices.Equal(got, []string{"ANNEX2"}) {
+		t.Errorf("section 1(a) gives %v, want [ANNEX2]", got)
+	}
+}
