@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/report"
 	"testing"
 )
 
@@ -9,10 +10,10 @@ import (
 // a fresh in-memory index (88 records per iteration).
 func BenchmarkIndexSample(b *testing.B) {
 	data := mustReadSample()
-	gz := DefaultGazetteer()
+	gz := report.DefaultGazetteer()
 	ctx := context.Background()
 	for b.Loop() {
-		rep, err := ParseReport(sampleName, data, gz)
+		rep, err := report.ParseReport(sampleName, data, gz)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,49 +2,15 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"path"
-	"sort"
-	"strings"
 	"time"
 
 	"ctbtsearch"
 )
-
-// BundledReports parses the sample reports embedded in the binary, so a new
-// user's first start serves real results without any set-up.
-func BundledReports() ([]*Report, error) {
-	var names []string
-	err := fs.WalkDir(ctbtsearch.SampleReports, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.EqualFold(path.Ext(p), ".txt") {
-			names = append(names, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bundled reports: %w", err)
-	}
-	sort.Strings(names)
-	var reports []*Report
-	for _, name := range names {
-		data, err := ctbtsearch.SampleReports.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("bundled reports: %w", err)
-		}
-		rep, err := ParseReport(name, data, DefaultGazetteer())
-		if err != nil {
-			return nil, fmt.Errorf("bundled reports: %w", err)
-		}
-		reports = append(reports, rep)
-	}
-	return reports, nil
-}
 
 // IsBundled reports whether an index holds exactly the bundled reports, so
 // that a server may rebuild it by itself when the program changes.
@@ -82,7 +48,7 @@ func OpenServing(ctx context.Context, dir string, log *slog.Logger) (*Live, erro
 		return live, nil
 	}
 	began := time.Now()
-	reports, err := BundledReports()
+	reports, err := report.BundledReports()
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package index
 import (
 	"container/heap"
 	"context"
+	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"sync"
@@ -276,21 +277,21 @@ func (ix *Index) scoringModel() string {
 }
 
 // loadRecord reads the stored record of a document.
-func loadRecord(r bindex.IndexReader, id bindex.IndexInternalID) (Record, error) {
+func loadRecord(r bindex.IndexReader, id bindex.IndexInternalID) (report.Record, error) {
 	ext, err := r.ExternalID(id)
 	if err != nil {
-		return Record{}, err
+		return report.Record{}, err
 	}
 	return loadRecordByID(r, ext)
 }
 
-func loadRecordByID(r bindex.IndexReader, ext string) (Record, error) {
+func loadRecordByID(r bindex.IndexReader, ext string) (report.Record, error) {
 	doc, err := r.Document(ext)
 	if err != nil {
-		return Record{}, err
+		return report.Record{}, err
 	}
 	if doc == nil {
-		return Record{}, ErrNotFound
+		return report.Record{}, ErrNotFound
 	}
 	var raw string
 	doc.VisitFields(func(f bindex.Field) {
@@ -299,7 +300,7 @@ func loadRecordByID(r bindex.IndexReader, ext string) (Record, error) {
 		}
 	})
 	if raw == "" {
-		return Record{}, errors.New("document has no stored record")
+		return report.Record{}, errors.New("document has no stored record")
 	}
 	return decodeRecord(raw)
 }

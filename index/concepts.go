@@ -1,10 +1,15 @@
 package index
 
 import (
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"sort"
 	"strings"
-	"unicode"
 )
+
+// conceptsVersion changes whenever the concept tables below change what a
+// record is tagged with (part of MappingFingerprint).
+const conceptsVersion = 1
 
 // Concepts are the things these reports name in several ways, or whose name
 // hides inside a longer one: the Treaty is 全面禁止核试验条约 and also just
@@ -84,38 +89,14 @@ type conceptPhrase struct {
 	ids   []string
 }
 
-// conceptFold prepares text for concept matching: like the search form
-// (width, script, case) but keeping punctuation, which 《条约》 needs, and
-// dropping spaces.
-func conceptFold(s string) []rune {
-	tbl := t2s()
-	rs := make([]normRune, 0, len(s)/3)
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			continue
-		}
-		r = foldWidth(r)
-		if t, ok := tbl[r]; ok {
-			r = t
-		}
-		rs = append(rs, normRune{r: unicode.ToLower(r)})
-	}
-	annexNumerals(rs) // as in the search form, so queries and texts meet
-	out := make([]rune, len(rs))
-	for i, nr := range rs {
-		out[i] = nr.r
-	}
-	return out
-}
-
 // recordConcepts tags a record with the concepts its texts name.
-func recordConcepts(r *Record) []string {
+func recordConcepts(r *report.Record) []string {
 	set := map[string]bool{}
 	for _, c := range sectionConcepts[r.Section] {
 		set[c] = true
 	}
 	for _, text := range append([]string{r.Activity, r.Comment}, r.Footnotes...) {
-		scanConcepts(conceptFold(text), set)
+		scanConcepts(fold.Concept(text), set)
 	}
 	out := make([]string, 0, len(set))
 	for c := range set {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"ctbtsearch/report"
 	"slices"
 	"testing"
 )
@@ -23,13 +24,13 @@ func TestRecordConcepts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := recordConcepts(&Record{Section: "2(a)", Activity: tc.activity})
+			got := recordConcepts(&report.Record{Section: "2(a)", Activity: tc.activity})
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("recordConcepts(%q) = %v, want %v", tc.activity, got, tc.want)
 			}
 		})
 	}
-	if got := recordConcepts(&Record{Section: "1(a)"}); !slices.Equal(got, []string{"ANNEX2"}) {
+	if got := recordConcepts(&report.Record{Section: "1(a)"}); !slices.Equal(got, []string{"ANNEX2"}) {
 		t.Errorf("section 1(a) gives %v, want [ANNEX2]", got)
 	}
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"ctbtsearch/internal/fold"
 	"html"
 	"sort"
 	"strings"
@@ -32,11 +33,11 @@ func markSpans(text string, terms []string) []span {
 	if len(terms) == 0 || text == "" {
 		return nil
 	}
-	rs := searchRunes(text)
+	rs := fold.SearchRunes(text)
 	// Spaces do not separate words in Chinese text, so matching skips them.
 	keep := rs[:0:0]
 	for _, nr := range rs {
-		if nr.r != ' ' {
+		if nr.R != ' ' {
 			keep = append(keep, nr)
 		}
 	}
@@ -49,13 +50,13 @@ func markSpans(text string, terms []string) []span {
 		for i := 0; i+len(tr) <= len(keep); i++ {
 			match := true
 			for j := range tr {
-				if keep[i+j].r != tr[j] {
+				if keep[i+j].R != tr[j] {
 					match = false
 					break
 				}
 			}
 			if match {
-				spans = append(spans, span{keep[i].start, keep[i+len(tr)-1].end})
+				spans = append(spans, span{keep[i].Start, keep[i+len(tr)-1].End})
 			}
 		}
 	}

@@ -1,8 +1,14 @@
+// Package index is the search engine of the CTBT universality search: Bleve
+// shards built from the records of package report, the mapping, the query
+// language, search with facets and highlights, and index generations that a
+// server reloads while it serves. It knows nothing of HTTP.
 package index
 
 import (
 	"bytes"
 	"context"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,7 +61,7 @@ type ReportInfo struct {
 type Index struct {
 	shards   []*shard
 	mapping  *mapping.IndexMappingImpl
-	gz       *Gazetteer
+	gz       *report.Gazetteer
 	readOnly bool
 
 	mu      sync.RWMutex
@@ -95,7 +101,7 @@ func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf(
 // pendingDoc is a record on its way to its shard, which turns it into a
 // document: analysis-side work is spread over the shards' goroutines.
 type pendingDoc struct {
-	rec  *Record
+	rec  *report.Record
 	meta string // reportMeta of the record's report
 }
 
@@ -162,7 +168,7 @@ func NewMemoryShards(shards int) (*Index, error) {
 }
 
 func newIndex(m *mapping.IndexMappingImpl, readOnly bool) *Index {
-	return &Index{mapping: m, gz: DefaultGazetteer(), readOnly: readOnly, reports: map[string]ReportInfo{}}
+	return &Index{mapping: m, gz: report.DefaultGazetteer(), readOnly: readOnly, reports: map[string]ReportInfo{}}
 }
 
 // Create makes a new, empty on-disk index at dir, which must not exist,
@@ -313,8 +319,8 @@ func (ix *Index) Reports() []ReportInfo {
 // its old records are deleted first, so a corrected report never leaves
 // stale rows behind. progress, if not nil, is called after each batch with
 // the number of records indexed so far. The shards are fed side by side.
-func (ix *Index) Add(ctx context.Context, progress func(records int), reports ...*Report) error {
-	return ix.AddStream(ctx, progress, func(yield func(*Report, error) bool) {
+func (ix *Index) Add(ctx context.Context, progress func(records int), reports ...*report.Report) error {
+	return ix.AddStream(ctx, progress, func(yield func(*report.Report, error) bool) {
 		for _, r := range reports {
 			if !yield(r, nil) {
 				return
@@ -326,7 +332,7 @@ func (ix *Index) Add(ctx context.Context, progress func(records int), reports ..
 // AddStream is Add for reports produced one at a time, so that a large
 // collection is never held in memory whole: the indexer parses each file
 // again as it indexes it. An error from the stream stops indexing.
-func (ix *Index) AddStream(ctx context.Context, progress func(records int), reports iter.Seq2[*Report, error]) error {
+func (ix *Index) AddStream(ctx context.Context, progress func(records int), reports iter.Seq2[*report.Report, error]) error {
 	if ix.readOnly {
 		return errors.New("add reports: index is open read-only")
 	}
@@ -403,8 +409,8 @@ feed:
 // reportMeta is the searchable text about a report: the series of its
 // session's documents (A/62) and its own symbol when known, so that A/62
 // finds the 62nd session's records.
-func reportMeta(rep *Report) string {
-	return searchForm(fmt.Sprintf("A/%d %s", rep.Session, rep.Symbol))
+func reportMeta(rep *report.Report) string {
+	return fold.Search(fmt.Sprintf("A/%d %s", rep.Session, rep.Symbol))
 }
 
 func (ix *Index) shardIndex(id string) int {
@@ -491,25 +497,25 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // document is what Bleve indexes for a record: the text fields in their
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
-func (ix *Index) document(r *Record, reportMeta string) (map[string]any, error) {
+func (ix *Index) document(r *report.Record, reportMeta string) (map[string]any, error) {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", r.Source, err)
 	}
-	start, err := time.Parse(dateLayout, r.Start)
+	start, err := time.Parse(report.DateLayout, r.Start)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: start: %w", r.Source, err)
 	}
-	end, err := time.Parse(dateLayout, r.End)
+	end, err := time.Parse(report.DateLayout, r.End)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: end: %w", r.Source, err)
 	}
-	activity, comment := searchForm(r.Activity), searchForm(r.Comment)
+	activity, comment := fold.Search(r.Activity), fold.Search(r.Comment)
 	footnotes := make([]string, len(r.Footnotes))
 	for i, f := range r.Footnotes {
-		footnotes[i] = searchForm(f)
+		footnotes[i] = fold.Search(f)
 	}
-	title := searchForm(r.SectionTitle)
+	title := fold.Search(r.SectionTitle)
 	mentions := ix.gz.Mentions(activity + "\n" + comment + "\n" + strings.Join(footnotes, "\n"))
 	doc := map[string]any{
 		"activity":      activity,
@@ -534,11 +540,11 @@ func (ix *Index) document(r *Record, reportMeta string) (map[string]any, error) 
 }
 
 // decodeRecord reads a record stored as JSON.
-func decodeRecord(raw string) (Record, error) {
-	var r Record
+func decodeRecord(raw string) (report.Record, error) {
+	var r report.Record
 	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	if err := dec.Decode(&r); err != nil {
-		return Record{}, fmt.Errorf("stored record: %w", err)
+		return report.Record{}, fmt.Errorf("stored record: %w", err)
 	}
 	return r, nil
 }

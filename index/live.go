@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -145,17 +146,17 @@ func (l *Live) Search(ctx context.Context, req Request) (*Result, error) {
 }
 
 // Record returns one record from the current generation.
-func (l *Live) Record(ctx context.Context, id string) (Record, error) {
+func (l *Live) Record(ctx context.Context, id string) (report.Record, error) {
 	g, err := l.acquire()
 	if err != nil {
-		return Record{}, err
+		return report.Record{}, err
 	}
 	defer g.inFlight.Done()
 	return g.ix.Record(ctx, id)
 }
 
 // Export streams matching records from the current generation.
-func (l *Live) Export(ctx context.Context, req Request, fn func(Record) error) error {
+func (l *Live) Export(ctx context.Context, req Request, fn func(report.Record) error) error {
 	g, err := l.acquire()
 	if err != nil {
 		return err

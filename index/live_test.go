@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"ctbtsearch/internal/testutil"
+	"ctbtsearch/report"
 )
 
 // liveQuery is a request searched under load, with its total in each of the
@@ -29,7 +30,7 @@ type liveQuery struct {
 
 // liveQueries returns a mix of requests and their expected totals, computed
 // on in-memory indexes of the same reports rather than copied from output.
-func liveQueries(t *testing.T, one, two []*Report) []liveQuery {
+func liveQueries(t *testing.T, one, two []*report.Report) []liveQuery {
 	t.Helper()
 	qs := []liveQuery{
 		{req: Request{}},
@@ -42,7 +43,7 @@ func liveQueries(t *testing.T, one, two []*Report) []liveQuery {
 		{req: Request{Query: "批准", Months: []string{"2006-09", "2009-05"}}},
 	}
 	for _, set := range []struct {
-		reports []*Report
+		reports []*report.Report
 		total   func(*liveQuery) *uint64
 	}{
 		{one, func(q *liveQuery) *uint64 { return &q.one }},

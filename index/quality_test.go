@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/report"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -120,7 +121,7 @@ func ourRanking(t *testing.T) rankFunc {
 	ix := openTestIndex(t)
 	return func(q string) ([]string, error) {
 		var ids []string
-		err := ix.Export(context.Background(), Request{Query: q}, func(r Record) error {
+		err := ix.Export(context.Background(), Request{Query: q}, func(r report.Record) error {
 			ids = append(ids, r.ID)
 			return nil
 		})

@@ -1,6 +1,8 @@
 package index
 
 import (
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"fmt"
 	"regexp"
 	"sort"
@@ -118,7 +120,7 @@ func (ix *Index) compileQuery(q string) (*compiled, error) {
 		whole := strings.Join(plainWords, "")
 		if wq := ix.textQuery(whole, nil, wholeQueryBoost, false); wq != nil {
 			should = append(should, wq)
-			c.highlight = append(c.highlight, searchForm(whole))
+			c.highlight = append(c.highlight, fold.Search(whole))
 		}
 		should = append(should, conceptQueries(whole)...)
 	}
@@ -141,7 +143,7 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 	case cl.field == "":
 		return ix.wordQuery(cl, c, positive), nil
 	case kind == "text":
-		sf := searchForm(cl.text)
+		sf := fold.Search(cl.text)
 		if positive {
 			c.highlight = append(c.highlight, sf)
 		}
@@ -150,7 +152,7 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 		if st, ok := ix.gz.Lookup(cl.text); ok {
 			return termQuery("state_code", st.Code, 1), nil
 		}
-		return termQuery("state", removeSpaces(cl.text), 1), nil
+		return termQuery("state", fold.RemoveSpaces(cl.text), 1), nil
 	case kind == "section":
 		s, err := normalizeSection(cl.text)
 		if err != nil {
@@ -181,7 +183,7 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 // unquoted word also finds its variants: the official name of a state named
 // as people say it, and the other names of the Treaty and its bodies.
 func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
-	sf := strings.TrimSpace(searchForm(cl.text))
+	sf := strings.TrimSpace(fold.Search(cl.text))
 	if sf == "" {
 		return nil
 	}
@@ -210,7 +212,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 	}
 	if st, ok := ix.lookupState(cl.text, sf); ok {
 		alts = append(alts, termQuery("state_code", st.Code, stateBoost), termQuery("mentions", st.Code, mentionBoost))
-		if name := searchForm(st.Name); name != sf && !strings.Contains(sf, name) {
+		if name := fold.Search(st.Name); name != sf && !strings.Contains(sf, name) {
 			variants = append(variants, st.Name)
 		}
 	}
@@ -219,7 +221,7 @@ func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
 			alts = append(alts, q)
 		}
 		if positive {
-			c.highlight = append(c.highlight, searchForm(v))
+			c.highlight = append(c.highlight, fold.Search(v))
 		}
 	}
 	if len(variants) > 0 && positive {
@@ -259,7 +261,7 @@ func (ix *Index) piecesQuery(sf string) query.Query {
 // conceptQueries rank records naming the concept that text names.
 func conceptQueries(text string) []query.Query {
 	var qs []query.Query
-	for _, id := range queryConcepts(searchForm(text)) {
+	for _, id := range queryConcepts(fold.Search(text)) {
 		qs = append(qs, termQuery("concepts", id, conceptBoost))
 	}
 	return qs
@@ -267,9 +269,9 @@ func conceptQueries(text string) []query.Query {
 
 // lookupState finds a state by any of its names; the search form makes
 // traditional spellings (韓國) work too.
-func (ix *Index) lookupState(typed, sf string) (State, bool) {
+func (ix *Index) lookupState(typed, sf string) (report.State, bool) {
 	if utf8.RuneCountInString(sf) < 2 {
-		return State{}, false
+		return report.State{}, false
 	}
 	if st, ok := ix.gz.Lookup(sf); ok {
 		return st, true
@@ -292,7 +294,7 @@ func (ix *Index) lookupState(typed, sf string) (State, bool) {
 // what makes phrase queries the costliest part of a search. Quoted
 // phrases (exact) are always checked position by position.
 func (ix *Index) textQuery(text string, fields []string, boost float64, exact bool) query.Query {
-	sf := strings.TrimSpace(searchForm(text))
+	sf := strings.TrimSpace(fold.Search(text))
 	if sf == "" || !hasSearchable(sf) {
 		return nil
 	}
@@ -387,7 +389,7 @@ func isBigramChain(terms []string) bool {
 func sectionTitleQuery(sf string, boost float64) query.Query {
 	var qs []query.Query
 	for _, code := range SectionCodes {
-		if strings.Contains(searchForm(SectionTitles[code]), strings.ReplaceAll(sf, " ", "")) {
+		if strings.Contains(fold.Search(SectionTitles[code]), strings.ReplaceAll(sf, " ", "")) {
 			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
 		}
 	}

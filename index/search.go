@@ -1,6 +1,7 @@
 package index
 
 import (
+	"ctbtsearch/report"
 	"errors"
 	"time"
 )
@@ -32,7 +33,7 @@ const (
 // are ORed; different filters are ANDed.
 type Request struct {
 	Query   string
-	States  []string // canonical state names (as in Record.State); names people type are accepted too
+	States  []string // canonical state names (as in report.Record.State); names people type are accepted too
 	Section []string // "1(a)" …
 	Months  []string // "YYYY-MM"
 	Reports []string // report ids
@@ -59,7 +60,7 @@ type Result struct {
 
 // Hit is a record that matched, with its score and highlighted fragments.
 type Hit struct {
-	Record
+	report.Record
 	Score float64
 	// Highlights maps a text field ("activity", "comment", "footnotes") to
 	// HTML fragments: text escaped, matches wrapped in <mark>…</mark>.

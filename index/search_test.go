@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"errors"
 	"slices"
 	"strings"
@@ -13,18 +15,18 @@ import (
 
 // parsedTestReports are the sample report (A/62) and the second-year
 // fixture (A/64), parsed once per test binary.
-var parsedTestReports = sync.OnceValues(func() ([2]*Report, error) {
-	gz := DefaultGazetteer()
-	a62, err := ParseReport(sampleName, mustReadSample(), gz)
+var parsedTestReports = sync.OnceValues(func() ([2]*report.Report, error) {
+	gz := report.DefaultGazetteer()
+	a62, err := report.ParseReport(sampleName, mustReadSample(), gz)
 	if err != nil {
-		return [2]*Report{}, err
+		return [2]*report.Report{}, err
 	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", gz)
-	return [2]*Report{a62, a64}, err
+	a64, err := report.ParseReportFile("../report/testdata/a64-ctbt-universality.zh.txt", gz)
+	return [2]*report.Report{a62, a64}, err
 })
 
 // testReports gives the two test reports; they are shared, do not modify.
-func testReports(t testing.TB) (a62, a64 *Report) {
+func testReports(t testing.TB) (a62, a64 *report.Report) {
 	t.Helper()
 	reps, err := parsedTestReports()
 	if err != nil {
@@ -50,6 +52,9 @@ var testIndex = sync.OnceValues(func() (*Index, error) {
 	}
 	return ix, nil
 })
+
+// sampleName is the bundled sample report, as embedded.
+const sampleName = "data/reports/a62-ctbt-universality.zh.txt"
 
 func mustReadSample() []byte {
 	data, err := ctbtsearch.SampleReports.ReadFile(sampleName)
@@ -88,7 +93,7 @@ func facetCount(vals []FacetValue, value string) int {
 
 // countRecords counts the records of both test reports that satisfy pred,
 // so expected totals are computed from the data, not copied from output.
-func countRecords(t *testing.T, pred func(Record) bool) int {
+func countRecords(t *testing.T, pred func(report.Record) bool) int {
 	t.Helper()
 	a62, a64 := testReports(t)
 	n := 0
@@ -101,47 +106,47 @@ func countRecords(t *testing.T, pred func(Record) bool) int {
 }
 
 // has reports whether a record's text contains s, both in search form.
-func has(r Record, s string) bool { return strings.Contains(textOf(r), searchForm(s)) }
+func has(r report.Record, s string) bool { return strings.Contains(textOf(r), fold.Search(s)) }
 
-func textOf(r Record) string {
-	return searchForm(r.Activity + "\n" + r.Comment + "\n" + strings.Join(r.Footnotes, "\n") + "\n" + r.SectionTitle)
+func textOf(r report.Record) string {
+	return fold.Search(r.Activity + "\n" + r.Comment + "\n" + strings.Join(r.Footnotes, "\n") + "\n" + r.SectionTitle)
 }
 
 func TestSearchTotals(t *testing.T) {
-	contains := func(s string) func(Record) bool {
-		return func(r Record) bool { return has(r, s) }
+	contains := func(s string) func(report.Record) bool {
+		return func(r report.Record) bool { return has(r, s) }
 	}
 	cases := []struct {
 		name  string
 		req   Request
-		match func(Record) bool // the records that must be found, computed from the data
+		match func(report.Record) bool // the records that must be found, computed from the data
 	}{
-		{"empty query lists everything", Request{}, func(Record) bool { return true }},
+		{"empty query lists everything", Request{}, func(report.Record) bool { return true }},
 		{"phrase", Request{Query: `"附件2国家"`}, contains("附件2国家")},
 		{"word", Request{Query: "部长级会议"}, contains("部长级会议")},
-		{"words must all match", Request{Query: "附件2 国家"}, func(r Record) bool {
+		{"words must all match", Request{Query: "附件2 国家"}, func(r report.Record) bool {
 			return has(r, "附件2") && has(r, "国家")
 		}},
-		{"state name as typed", Request{Query: "委内瑞拉"}, func(r Record) bool {
+		{"state name as typed", Request{Query: "委内瑞拉"}, func(r report.Record) bool {
 			return r.StateCode == "VEN" || has(r, "委内瑞拉")
 		}},
-		{"exclusion", Request{Query: "附件2国家 -非附件2"}, func(r Record) bool {
+		{"exclusion", Request{Query: "附件2国家 -非附件2"}, func(r report.Record) bool {
 			return has(r, "附件2国家") && !has(r, "非附件2")
 		}},
-		{"filter by section", Request{Section: []string{"1(a)"}}, func(r Record) bool { return r.Section == "1(a)" }},
-		{"two sections are ORed", Request{Section: []string{"1(a)", "2 (b)"}}, func(r Record) bool { return r.Section == "1(a)" || r.Section == "2(b)" }},
-		{"filters are ANDed", Request{Section: []string{"2(a)"}, States: []string{"意大利", "英国"}}, func(r Record) bool {
+		{"filter by section", Request{Section: []string{"1(a)"}}, func(r report.Record) bool { return r.Section == "1(a)" }},
+		{"two sections are ORed", Request{Section: []string{"1(a)", "2 (b)"}}, func(r report.Record) bool { return r.Section == "1(a)" || r.Section == "2(b)" }},
+		{"filters are ANDed", Request{Section: []string{"2(a)"}, States: []string{"意大利", "英国"}}, func(r report.Record) bool {
 			return r.Section == "2(a)" && (r.StateCode == "ITA" || r.StateCode == "GBR")
 		}},
-		{"month filter on multi-valued months", Request{Months: []string{"2007-03"}}, func(r Record) bool {
+		{"month filter on multi-valued months", Request{Months: []string{"2007-03"}}, func(r report.Record) bool {
 			return containsString(r.Months, "2007-03")
 		}},
-		{"report filter", Request{Reports: []string{"a64-ctbt-universality"}, Query: "附件2国家"}, func(r Record) bool {
+		{"report filter", Request{Reports: []string{"a64-ctbt-universality"}, Query: "附件2国家"}, func(r report.Record) bool {
 			return r.Report == "a64-ctbt-universality" && has(r, "附件2国家")
 		}},
-		{"field query", Request{Query: "state:英国 section:2(a)"}, func(r Record) bool { return r.StateCode == "GBR" && r.Section == "2(a)" }},
-		{"comment field", Request{Query: "comment:新闻发布会"}, func(r Record) bool { return strings.Contains(searchForm(r.Comment), "新闻发布会") }},
-		{"unknown state in filter", Request{States: []string{"欧洲联盟"}}, func(r Record) bool { return r.State == "欧洲联盟" }},
+		{"field query", Request{Query: "state:英国 section:2(a)"}, func(r report.Record) bool { return r.StateCode == "GBR" && r.Section == "2(a)" }},
+		{"comment field", Request{Query: "comment:新闻发布会"}, func(r report.Record) bool { return strings.Contains(fold.Search(r.Comment), "新闻发布会") }},
+		{"unknown state in filter", Request{States: []string{"欧洲联盟"}}, func(r report.Record) bool { return r.State == "欧洲联盟" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -162,7 +167,7 @@ func TestSearchFacets(t *testing.T) {
 	if facetCount(all.Facets.Section, "1(a)") != 28 || facetCount(all.Facets.Section, "2(a)") != 52 {
 		t.Errorf("section facet = %+v", all.Facets.Section)
 	}
-	months := countRecords(t, func(r Record) bool { return containsString(r.Months, "2006-09") })
+	months := countRecords(t, func(r report.Record) bool { return containsString(r.Months, "2006-09") })
 	if got := facetCount(all.Facets.Month, "2006-09"); got != months {
 		t.Errorf("month 2006-09 count = %d, want %d (records touching the month)", got, months)
 	}
@@ -170,7 +175,7 @@ func TestSearchFacets(t *testing.T) {
 		t.Errorf("month facet lists %d values; it must list all of them", len(all.Facets.Month))
 	}
 	states := map[string]bool{}
-	countRecords(t, func(r Record) bool { states[r.State] = true; return true })
+	countRecords(t, func(r report.Record) bool { states[r.State] = true; return true })
 	if got, want := len(all.Facets.State), len(states); got != want {
 		t.Errorf("state facet lists %d values, want every state (%d)", got, want)
 	}
@@ -196,14 +201,14 @@ func TestSearchFacets(t *testing.T) {
 			}
 		}
 		// Other facets are narrowed by the section filter.
-		want := countRecords(t, func(r Record) bool { return r.Section == "1(a)" && r.StateCode == "JPN" })
+		want := countRecords(t, func(r report.Record) bool { return r.Section == "1(a)" && r.StateCode == "JPN" })
 		if got := facetCount(res.Facets.State, "日本"); got != want {
 			t.Errorf("state 日本 within 1(a) = %d, want %d", got, want)
 		}
 	})
 	t.Run("disjunctive with a query and two filters", func(t *testing.T) {
 		res := doSearch(t, Request{Query: "附件2国家", Section: []string{"1(b)"}, States: []string{"德国"}})
-		want := countRecords(t, func(r Record) bool {
+		want := countRecords(t, func(r report.Record) bool {
 			return r.StateCode == "DEU" && has(r, "附件2国家")
 		})
 		sum := 0
@@ -213,7 +218,7 @@ func TestSearchFacets(t *testing.T) {
 		if sum != want {
 			t.Errorf("section counts sum to %d, want %d (Germany's matching records in every section)", sum, want)
 		}
-		wantFR := countRecords(t, func(r Record) bool {
+		wantFR := countRecords(t, func(r report.Record) bool {
 			return r.Section == "1(b)" && r.StateCode == "FRA" && has(r, "附件2国家")
 		})
 		if got := facetCount(res.Facets.State, "法国"); got != wantFR {
@@ -332,7 +337,7 @@ func TestHighlightField(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			terms := make([]string, len(tc.terms))
 			for i, term := range tc.terms {
-				terms[i] = searchForm(term) // as the query compiler gives them
+				terms[i] = fold.Search(term) // as the query compiler gives them
 			}
 			got := highlightField(tc.text, terms)
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") || len(got) != len(tc.want) {
@@ -420,7 +425,7 @@ func TestRecord(t *testing.T) {
 func TestExport(t *testing.T) {
 	ix := openTestIndex(t)
 	var ids []string
-	err := ix.Export(context.Background(), Request{Query: "附件2国家", Sort: SortOldest}, func(r Record) error {
+	err := ix.Export(context.Background(), Request{Query: "附件2国家", Sort: SortOldest}, func(r report.Record) error {
 		ids = append(ids, r.ID)
 		return nil
 	})
@@ -440,7 +445,7 @@ func TestReplaceReport(t *testing.T) {
 	}
 	defer ix.Close()
 	ctx := context.Background()
-	rep, err := ParseReport(sampleName, mustReadSample(), DefaultGazetteer())
+	rep, err := report.ParseReport(sampleName, mustReadSample(), report.DefaultGazetteer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +556,7 @@ func TestShardedIndexAgrees(t *testing.T) {
 // A one-character word limited to a field finds it in that field only.
 func TestSingleCharacterInAField(t *testing.T) {
 	res := doSearch(t, Request{Query: "activity:核", Size: 100})
-	want := countRecords(t, func(r Record) bool { return strings.Contains(searchForm(r.Activity), "核") })
+	want := countRecords(t, func(r report.Record) bool { return strings.Contains(fold.Search(r.Activity), "核") })
 	if int(res.Total) != want || want == 0 {
 		t.Errorf("activity:核 total = %d, want %d", res.Total, want)
 	}

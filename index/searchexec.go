@@ -2,6 +2,8 @@ package index
 
 import (
 	"context"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"slices"
@@ -228,10 +230,10 @@ func (ix *Index) canonicalState(s string) string {
 	if st, ok := ix.gz.Lookup(s); ok {
 		return st.Name
 	}
-	return removeSpaces(s)
+	return fold.RemoveSpaces(s)
 }
 
-func highlights(r Record, terms []string) map[string][]string {
+func highlights(r report.Record, terms []string) map[string][]string {
 	out := map[string][]string{}
 	if len(terms) == 0 {
 		return out
@@ -372,25 +374,25 @@ func monthLabel(m string) string {
 }
 
 // Record returns one record by id.
-func (ix *Index) Record(ctx context.Context, id string) (Record, error) {
+func (ix *Index) Record(ctx context.Context, id string) (report.Record, error) {
 	if id == "" || len(id) > 200 || !utf8.ValidString(id) {
-		return Record{}, ErrNotFound
+		return report.Record{}, ErrNotFound
 	}
 	cols, release, err := ix.shards[ix.shardIndex(id)].snapshot(ctx)
 	if err != nil {
-		return Record{}, fmt.Errorf("record %s: %w", id, err)
+		return report.Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
 	defer release()
 	rec, err := loadRecordByID(cols.reader, id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return Record{}, fmt.Errorf("record %s: %w", id, err)
+		return report.Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
 	return rec, err
 }
 
 // Export calls fn for every record matching req (ignoring its page and size),
 // in the request's sort order, at most MaxExportRows of them.
-func (ix *Index) Export(ctx context.Context, req Request, fn func(Record) error) error {
+func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record) error) error {
 	req.Page, req.Size = 1, MaxPageSize
 	if err := validate(&req); err != nil {
 		return err

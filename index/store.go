@@ -3,6 +3,8 @@ package index
 import (
 	"context"
 	"crypto/sha256"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -53,20 +55,22 @@ func DefaultLocation() (string, error) {
 // ErrNoIndex means the location holds no index yet.
 var ErrNoIndex = errors.New("no index has been built here yet")
 
-// MappingFingerprint identifies how an index was built — mapping.json and
-// the version of the search form — so a server can tell that an index
-// predates a change that queries now rely on.
+// MappingFingerprint identifies how an index was built — mapping.json, the
+// gazetteer (state names, codes and Annex 2 marks are indexed) and the
+// version of the text folding and concept tags — so a server can tell that
+// an index predates a change that queries now rely on.
 func MappingFingerprint() string {
-	h := sha256.New()
-	h.Write(ctbtsearch.MappingJSON)
-	fmt.Fprintf(h, "\nsearch form %d", searchFormVersion)
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	return fingerprintOf(ctbtsearch.MappingJSON, ctbtsearch.GazetteerCSV)
 }
 
-// searchFormVersion changes whenever the search form of a text changes
-// (index/normalize.go, index/concepts.go): documents indexed under another
-// version no longer meet the queries.
-const searchFormVersion = 2
+func fingerprintOf(mappingJSON, gazetteerCSV []byte) string {
+	h := sha256.New()
+	h.Write(mappingJSON)
+	h.Write([]byte("\ngazetteer\n"))
+	h.Write(gazetteerCSV)
+	fmt.Fprintf(h, "\nsearch form %d, concepts %d", fold.Version, conceptsVersion)
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
 
 var fingerprintKey = []byte("ctbt:mapping")
 
@@ -111,12 +115,12 @@ func OpenCurrent(loc string) (*Index, string, error) {
 // service. It holds an exclusive lock on loc for the duration, so two
 // builds cannot interleave. On any error the generation in service is
 // untouched and the partial build is removed.
-func Publish(ctx context.Context, loc string, reports []*Report, progress func(records int)) (path string, err error) {
+func Publish(ctx context.Context, loc string, reports []*report.Report, progress func(records int)) (path string, err error) {
 	records := 0
 	for _, r := range reports {
 		records += len(r.Records)
 	}
-	return PublishStream(ctx, loc, records, func(yield func(*Report, error) bool) {
+	return PublishStream(ctx, loc, records, func(yield func(*report.Report, error) bool) {
 		for _, r := range reports {
 			if !yield(r, nil) {
 				return
@@ -128,7 +132,7 @@ func Publish(ctx context.Context, loc string, reports []*Report, progress func(r
 // PublishStream is Publish for reports produced one at a time (see
 // Index.AddStream). records is how many records the stream will give, known
 // from a validating pass; it decides the number of shards.
-func PublishStream(ctx context.Context, loc string, records int, reports iter.Seq2[*Report, error], progress func(records int)) (path string, err error) {
+func PublishStream(ctx context.Context, loc string, records int, reports iter.Seq2[*report.Report, error], progress func(records int)) (path string, err error) {
 	if err := os.MkdirAll(loc, 0o755); err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}

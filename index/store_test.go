@@ -1,7 +1,9 @@
 package index
 
 import (
+	"bytes"
 	"context"
+	"ctbtsearch"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"ctbtsearch/internal/testutil"
+	"ctbtsearch/report"
 )
 
 // Totals of the two report sets the store and live tests publish.
@@ -27,13 +30,13 @@ const (
 
 // reportSets returns the bundled sample alone and the sample with the second
 // fixture: two different, valid contents for an index location.
-func reportSets(t testing.TB) (one, two []*Report) {
+func reportSets(t testing.TB) (one, two []*report.Report) {
 	t.Helper()
-	one, err := BundledReports()
+	one, err := report.BundledReports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a64, err := ParseReportFile("testdata/a64-ctbt-universality.zh.txt", DefaultGazetteer())
+	a64, err := report.ParseReportFile("../report/testdata/a64-ctbt-universality.zh.txt", report.DefaultGazetteer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,8 +44,8 @@ func reportSets(t testing.TB) (one, two []*Report) {
 }
 
 // copies returns n copies of rep under distinct report and record ids.
-func copies(rep *Report, n int) []*Report {
-	out := make([]*Report, n)
+func copies(rep *report.Report, n int) []*report.Report {
+	out := make([]*report.Report, n)
 	for i := range out {
 		c := *rep
 		c.ID = fmt.Sprintf("%s-copy%03d", rep.ID, i)
@@ -118,7 +121,7 @@ func searchTotal(t testing.TB, ix interface {
 // it takes the same error path (remove the temporary build, keep current).
 func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 	one, two := reportSets(t)
-	badDate := func() []*Report {
+	badDate := func() []*report.Report {
 		// More than one batch (1000 records) is written before the bad
 		// record is reached, so the temporary build has files on disk.
 		reps := copies(one[0], 12)
@@ -129,7 +132,7 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 
 	for _, tc := range []struct {
 		name    string
-		reports []*Report
+		reports []*report.Report
 		setup   func(t *testing.T) (context.Context, func(int))
 		check   func(t *testing.T, err error)
 		// ownProcess runs the case in a child test process: a file-size
@@ -507,5 +510,22 @@ func TestCurrentPathRejectsLinksOutside(t *testing.T) {
 	}
 	if p, err := CurrentPath(loc); err != nil || p != filepath.Join(loc, "gen-20260101T000000.000000000") {
 		t.Errorf("CurrentPath of a good link = %s, %v", p, err)
+	}
+}
+
+// An edit to the gazetteer changes what is indexed (state names, codes,
+// Annex 2 marks), so it must change the fingerprint and trigger a rebuild.
+func TestFingerprintCoversGazetteer(t *testing.T) {
+	base := fingerprintOf(ctbtsearch.MappingJSON, ctbtsearch.GazetteerCSV)
+	if base != MappingFingerprint() {
+		t.Fatalf("MappingFingerprint() = %s, fingerprintOf the embedded files = %s", MappingFingerprint(), base)
+	}
+	edited := append(bytes.Clone(ctbtsearch.GazetteerCSV), "XXX,测试国,,Testland,false,\n"...)
+	if got := fingerprintOf(ctbtsearch.MappingJSON, edited); got == base {
+		t.Errorf("fingerprint unchanged after a gazetteer edit: %s", got)
+	}
+	mapping := append(bytes.Clone(ctbtsearch.MappingJSON), ' ')
+	if got := fingerprintOf(mapping, ctbtsearch.GazetteerCSV); got == base {
+		t.Errorf("fingerprint unchanged after a mapping edit: %s", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // The JSON API's response types. They are declared here, not borrowed from
@@ -30,9 +31,9 @@ type searchJSON struct {
 }
 
 // hitJSON is a record with its score and highlighted fragments. The record's
-// own fields keep the JSON names of index.Record, the dump format.
+// own fields keep the JSON names of report.Record, the dump format.
 type hitJSON struct {
-	index.Record
+	report.Record
 	Score      float64        `json:"score"`
 	Highlights highlightsJSON `json:"highlights"`
 }
@@ -159,7 +160,7 @@ func toFacetJSON(fvs []index.FacetValue) []facetValueJSON {
 }
 
 // normalRecord gives a record's list fields [] instead of null in JSON.
-func normalRecord(r index.Record) index.Record {
+func normalRecord(r report.Record) report.Record {
 	r.Months = nonNil(r.Months)
 	r.Footnotes = nonNil(r.Footnotes)
 	return r

@@ -2,14 +2,13 @@ package web
 
 import (
 	"bytes"
+	"ctbtsearch/report"
 	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"ctbtsearch/index"
 )
 
 // utf8BOM starts every CSV export. Without it Excel reads the file in the
@@ -26,7 +25,7 @@ var csvHeader = []string{
 }
 
 // csvRow lays a record out in csvHeader's order.
-func csvRow(r index.Record) []string {
+func csvRow(r report.Record) []string {
 	row := []string{
 		r.ID, r.Report, strconv.Itoa(r.Session), r.Section, r.SectionTitle, r.State, r.StateCode,
 		strconv.FormatBool(r.Annex2), r.Period, r.Start, r.End,
@@ -66,7 +65,7 @@ func (s *server) apiSearchCSV(c echo.Context) error {
 	if err := w.Write(csvHeader); err != nil {
 		return err
 	}
-	err = s.s.Export(c.Request().Context(), req, func(r index.Record) error {
+	err = s.s.Export(c.Request().Context(), req, func(r report.Record) error {
 		return w.Write(csvRow(r))
 	})
 	if err != nil {

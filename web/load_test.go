@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 	"ctbtsearch/web"
 )
 
@@ -39,13 +40,13 @@ const (
 )
 
 // loadReports returns the two contents the tests alternate between.
-func loadReports(t testing.TB) (one, two []*index.Report) {
+func loadReports(t testing.TB) (one, two []*report.Report) {
 	t.Helper()
-	one, err := index.BundledReports()
+	one, err := report.BundledReports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a64, err := index.ParseReportFile("../index/testdata/a64-ctbt-universality.zh.txt", index.DefaultGazetteer())
+	a64, err := report.ParseReportFile("../report/testdata/a64-ctbt-universality.zh.txt", report.DefaultGazetteer())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func loadReports(t testing.TB) (one, two []*index.Report) {
 // publishedServer publishes reports to a fresh location, serves it as
 // cmd/search does (index.Live behind web.New in an http.Server with its
 // timeouts) and returns the server and the Live.
-func publishedServer(t testing.TB, reports []*index.Report, opts web.Options) (*httptest.Server, *index.Live, string) {
+func publishedServer(t testing.TB, reports []*report.Report, opts web.Options) (*httptest.Server, *index.Live, string) {
 	t.Helper()
 	loc := filepath.Join(t.TempDir(), "index")
 	if _, err := index.Publish(context.Background(), loc, reports, nil); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // The HTML pages are a view of the same Search call as /api/search; the
@@ -61,7 +62,7 @@ type option struct {
 }
 
 type hitView struct {
-	index.Record
+	report.Record
 	URL         string // the record page, carrying the search so it can link back
 	Rank        int    // position in the whole result list, from 1
 	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
@@ -129,7 +130,7 @@ type searchError struct {
 
 type recordView struct {
 	pageMeta
-	Record      index.Record
+	Record      report.Record
 	BackURL     string // the results the record was opened from; "/" without them
 	ReportLabel string // 第62届会议
 	StateURL    string
@@ -449,7 +450,7 @@ func chips(req index.Request, reports []index.FacetValue) []chip {
 // reportLabel names a record's report by its General Assembly session, as
 // people cite it, when the index does not give the facet's fuller label
 // (session and document symbol); the report id is the last resort.
-func reportLabel(rec index.Record) string {
+func reportLabel(rec report.Record) string {
 	if rec.Session > 0 {
 		return fmt.Sprintf("第%d届会议", rec.Session)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"ctbtsearch"
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // FuzzParseSearchParams feeds arbitrary raw query strings to the parameter
@@ -98,7 +99,7 @@ var fuzzIndex = sync.OnceValues(func() (*index.Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, err := index.ParseReport(sampleReport, data, index.DefaultGazetteer())
+	rep, err := report.ParseReport(sampleReport, data, report.DefaultGazetteer())
 	if err != nil {
 		return nil, err
 	}

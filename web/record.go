@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // maxIDBytes bounds a record id. Real ids are a report id plus an ordinal,
@@ -30,11 +31,11 @@ func validID(id string) bool {
 // record fetches the record named by the :id path parameter. An id that
 // cannot exist is a 404 like an unknown one: to the client both simply name
 // no record.
-func (s *server) record(c echo.Context) (index.Record, error) {
+func (s *server) record(c echo.Context) (report.Record, error) {
 	// Echo hands over path parameters still %-escaped.
 	id, err := url.PathUnescape(c.Param("id"))
 	if err != nil || !validID(id) {
-		return index.Record{}, index.ErrNotFound
+		return report.Record{}, index.ErrNotFound
 	}
 	return s.s.Record(c.Request().Context(), id)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // Searcher is what the web layer needs from an index. *index.Index satisfies
@@ -29,10 +30,10 @@ type Searcher interface {
 	// fix is reported as *index.RequestError.
 	Search(ctx context.Context, req index.Request) (*index.Result, error)
 	// Record returns one record; index.ErrNotFound when the id is unknown.
-	Record(ctx context.Context, id string) (index.Record, error)
+	Record(ctx context.Context, id string) (report.Record, error)
 	// Export calls fn for every record matching req, in sort order, up to
 	// index.MaxExportRows records.
-	Export(ctx context.Context, req index.Request, fn func(index.Record) error) error
+	Export(ctx context.Context, req index.Request, fn func(report.Record) error) error
 	// DocCount is the number of records in the index.
 	DocCount() uint64
 }

@@ -23,6 +23,7 @@ import (
 	"ctbtsearch"
 	"ctbtsearch/index"
 	"ctbtsearch/internal/testutil"
+	"ctbtsearch/report"
 )
 
 const sampleReport = "data/reports/a62-ctbt-universality.zh.txt"
@@ -43,7 +44,7 @@ func sampleIndex(t *testing.T) *index.Index {
 			sampleErr = err
 			return
 		}
-		rep, err := index.ParseReport(sampleReport, data, index.DefaultGazetteer())
+		rep, err := report.ParseReport(sampleReport, data, report.DefaultGazetteer())
 		if err != nil {
 			sampleErr = err
 			return
@@ -112,13 +113,13 @@ func (a *app) search(t *testing.T, query string) searchJSON {
 
 // allRecords returns every record of the sample index, to compute expected
 // filter results independently of the index's filtering.
-func allRecords(t *testing.T, a *app) []index.Record {
+func allRecords(t *testing.T, a *app) []report.Record {
 	t.Helper()
 	res := a.search(t, "size=100")
 	if res.Total > 100 {
 		t.Fatalf("sample has %d records; the test expects at most 100", res.Total)
 	}
-	var out []index.Record
+	var out []report.Record
 	for _, h := range res.Hits {
 		out = append(out, h.Record)
 	}
@@ -212,28 +213,28 @@ func TestSearchFilters(t *testing.T) {
 	a := sampleApp(t)
 	all := allRecords(t, a)
 	in := func(vals ...string) func(string) bool { return func(s string) bool { return slices.Contains(vals, s) } }
-	anyMonth := func(months ...string) func(index.Record) bool {
-		return func(r index.Record) bool { return slices.ContainsFunc(r.Months, in(months...)) }
+	anyMonth := func(months ...string) func(report.Record) bool {
+		return func(r report.Record) bool { return slices.ContainsFunc(r.Months, in(months...)) }
 	}
 	tests := []struct {
 		name  string
 		query string
-		match func(index.Record) bool
+		match func(report.Record) bool
 	}{
-		{"one state", q("state", "日本"), func(r index.Record) bool { return r.State == "日本" }},
-		{"states are ORed", q("state", "日本", "state", "德国"), func(r index.Record) bool { return in("日本", "德国")(r.State) }},
-		{"one section", q("section", "1(a)"), func(r index.Record) bool { return r.Section == "1(a)" }},
-		{"sections are ORed", q("section", "2(a)", "section", "2(b)"), func(r index.Record) bool { return in("2(a)", "2(b)")(r.Section) }},
+		{"one state", q("state", "日本"), func(r report.Record) bool { return r.State == "日本" }},
+		{"states are ORed", q("state", "日本", "state", "德国"), func(r report.Record) bool { return in("日本", "德国")(r.State) }},
+		{"one section", q("section", "1(a)"), func(r report.Record) bool { return r.Section == "1(a)" }},
+		{"sections are ORed", q("section", "2(a)", "section", "2(b)"), func(r report.Record) bool { return in("2(a)", "2(b)")(r.Section) }},
 		{"one month", q("month", "2007-02"), anyMonth("2007-02")},
 		{"months are ORed", q("month", "2007-02", "month", "2006-10"), anyMonth("2007-02", "2006-10")},
 		{"filters are ANDed", q("state", "日本", "state", "德国", "section", "1(a)"),
-			func(r index.Record) bool { return in("日本", "德国")(r.State) && r.Section == "1(a)" }},
+			func(r report.Record) bool { return in("日本", "德国")(r.State) && r.Section == "1(a)" }},
 		{"all three ANDed", q("state", "澳大利亚", "section", "1(b)", "month", "2006-06"),
-			func(r index.Record) bool {
+			func(r report.Record) bool {
 				return r.State == "澳大利亚" && r.Section == "1(b)" && anyMonth("2006-06")(r)
 			}},
-		{"report", q("report", "a62-ctbt-universality"), func(index.Record) bool { return true }},
-		{"unknown report", q("report", "a99-none"), func(index.Record) bool { return false }},
+		{"report", q("report", "a62-ctbt-universality"), func(report.Record) bool { return true }},
+		{"unknown report", q("report", "a99-none"), func(report.Record) bool { return false }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -423,11 +424,11 @@ func TestCSVExport(t *testing.T) {
 }
 
 func TestCSVFormulaGuard(t *testing.T) {
-	rec := index.Record{
+	rec := report.Record{
 		ID: "x-1", State: "=cmd|' /C calc'!A0", Activity: "+1 talks", Comment: "-2", Period: "@SUM(A1)",
 		Footnotes: []string{"=HYPERLINK(\"http://evil\")", "ordinary"}, Months: []string{"2006-06", "2006-07"}, Source: "\tx",
 	}
-	a := newApp(t, &fakeSearcher{records: []index.Record{rec}}, Options{})
+	a := newApp(t, &fakeSearcher{records: []report.Record{rec}}, Options{})
 	resp := a.get(t, "/api/search.csv")
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(resp.Body.String(), utf8BOM))).ReadAll()
 	if err != nil || len(rows) != 2 {
@@ -564,7 +565,7 @@ func TestRecord(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	var got index.Record
+	var got report.Record
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
@@ -739,13 +740,13 @@ func TestInjection(t *testing.T) {
 		}
 	})
 
-	r := index.Record{
+	r := report.Record{
 		ID: "evil-1", Report: evil, Section: "1(a)", SectionTitle: evil, State: evil, Period: evil,
 		Activity: "activity " + evil, Comment: "comment " + evil, Footnotes: []string{evil}, Source: evil,
 		Months: []string{"2006-06"},
 	}
 	fake := &fakeSearcher{
-		records: []index.Record{r},
+		records: []report.Record{r},
 		highlights: map[string][]string{
 			"activity": {"activity " + evil},               // not escaped: must be escaped whole
 			"comment":  {"<mark>comment</mark> &lt;b&gt;"}, // well-formed: rendered as is
@@ -944,7 +945,7 @@ func checkNoInlineCode(t *testing.T, what, page string) {
 // fakeSearcher is a Searcher double: it serves fixed records, or fails in a
 // chosen way.
 type fakeSearcher struct {
-	records    []index.Record
+	records    []report.Record
 	highlights map[string][]string
 	facets     index.Facets
 	expansions []index.Expansion
@@ -976,19 +977,19 @@ func (f *fakeSearcher) Search(ctx context.Context, req index.Request) (*index.Re
 	return res, nil
 }
 
-func (f *fakeSearcher) Record(ctx context.Context, id string) (index.Record, error) {
+func (f *fakeSearcher) Record(ctx context.Context, id string) (report.Record, error) {
 	if err := f.fail(ctx); err != nil {
-		return index.Record{}, err
+		return report.Record{}, err
 	}
 	for _, r := range f.records {
 		if r.ID == id {
 			return r, nil
 		}
 	}
-	return index.Record{}, index.ErrNotFound
+	return report.Record{}, index.ErrNotFound
 }
 
-func (f *fakeSearcher) Export(ctx context.Context, req index.Request, fn func(index.Record) error) error {
+func (f *fakeSearcher) Export(ctx context.Context, req index.Request, fn func(report.Record) error) error {
 	if err := f.fail(ctx); err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@
 //	-dump
 //		Do not build an index: print the parsed records to standard output
 //		as JSON Lines, one object per record in file order, with the fields
-//		of index.Record. Warnings go to standard error.
+//		of report.Record. Warnings go to standard error.
 package main
 
 import (
@@ -62,6 +62,7 @@ import (
 	"golang.org/x/term"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // envIndex names the environment variable that overrides the default index
@@ -123,14 +124,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.New("parse arguments: no report files or directories given")
 	}
 
-	paths, err := index.FindReportFiles(fset.Args())
+	paths, err := report.FindReportFiles(fset.Args())
 	if err != nil {
 		return err
 	}
 	// Indexing keeps only each report's counts from this validating pass and
 	// parses the files again as it indexes them: a million records never
 	// sit in memory at once.
-	reports, counts, err := index.ParseFiles(ctx, paths, *dump)
+	reports, counts, err := report.ParseFiles(ctx, paths, *dump)
 	if err != nil {
 		return err
 	}
@@ -153,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		total += c.Records
 	}
 	bar := newProgress(stderr, total, isTerminal(stderr))
-	path, err := index.PublishStream(ctx, loc, total, index.Reparse(paths, counts), bar.set)
+	path, err := index.PublishStream(ctx, loc, total, report.Reparse(paths, counts), bar.set)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -175,7 +176,7 @@ func indexLocation(flagValue string) (string, error) {
 }
 
 // dumpRecords writes every record as one JSON object per line.
-func dumpRecords(ctx context.Context, w io.Writer, reports []*index.Report) error {
+func dumpRecords(ctx context.Context, w io.Writer, reports []*report.Report) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
@@ -195,7 +196,7 @@ func dumpRecords(ctx context.Context, w io.Writer, reports []*index.Report) erro
 	return nil
 }
 
-func printWarnings(w io.Writer, reports []*index.Report) {
+func printWarnings(w io.Writer, reports []*report.Report) {
 	for _, rep := range reports {
 		for _, warn := range rep.Warnings {
 			fmt.Fprintln(w, warn)
@@ -208,7 +209,7 @@ var standardSections = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
 
 // printSummary writes a table of the reports indexed, the warnings, the
 // total, the generation in service and the time taken.
-func printSummary(w io.Writer, reports []*index.Report, counts []index.ReportCounts, path string, took time.Duration) {
+func printSummary(w io.Writer, reports []*report.Report, counts []report.ReportCounts, path string, took time.Duration) {
 	sections := slices.Clone(standardSections)
 	for _, c := range counts {
 		for s := range c.Sections {

@@ -16,17 +16,18 @@ import (
 
 	"ctbtsearch/index"
 	"ctbtsearch/internal/testutil"
+	"ctbtsearch/report"
 )
 
 const (
 	sampleDir  = "../../data/reports"
 	sample     = sampleDir + "/a62-ctbt-universality.zh.txt"
-	second     = "../../index/testdata/a64-ctbt-universality.zh.txt"
+	second     = "../../report/testdata/a64-ctbt-universality.zh.txt"
 	sampleRecs = 88
 	bothRecs   = 118
 )
 
-// contractFields are the keys of one -dump line: index.Record's JSON tags.
+// contractFields are the keys of one -dump line: report.Record's JSON tags.
 var contractFields = []string{"id", "report", "session", "section", "section_title", "state", "state_code",
 	"annex2", "period", "start", "end", "months", "activity", "comment", "footnotes", "source"}
 
@@ -104,8 +105,8 @@ func TestDumpMatchesParserGoldens(t *testing.T) {
 	for _, tc := range []struct {
 		name, file, golden, prefix string
 	}{
-		{"a62", sample, "../../index/testdata/a62.golden.jsonl", "../../"},
-		{"a64", second, "../../index/testdata/a64.golden.jsonl", "../../index/"},
+		{"a62", sample, "../../report/testdata/a62.golden.jsonl", "../../"},
+		{"a64", second, "../../report/testdata/a64.golden.jsonl", "../../report/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, _ := mustRun(t, "-dump", tc.file)
@@ -277,9 +278,9 @@ func TestBadFileLeavesIndexUntouched(t *testing.T) {
 	if !strings.Contains(err.Error(), "month 13") {
 		t.Errorf("error does not say what is wrong:\n%v", err)
 	}
-	var pe *index.ParseError
+	var pe *report.ParseError
 	if !errors.As(err, &pe) || pe.Line != line {
-		t.Errorf("errors.As(*index.ParseError) = %v, want line %d", pe, line)
+		t.Errorf("errors.As(*report.ParseError) = %v, want line %d", pe, line)
 	}
 	if stdout != "" || strings.Contains(stderr, "in service") {
 		t.Errorf("a failed run printed a summary:\nstdout: %s\nstderr: %s", stdout, stderr)
@@ -371,7 +372,7 @@ func TestCollectFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	explicit := filepath.Join(tmp, "c", "explicit.dat")
-	got, err := index.FindReportFiles([]string{explicit, tmp, filepath.Join(tmp, "a", "one.txt")})
+	got, err := report.FindReportFiles([]string{explicit, tmp, filepath.Join(tmp, "a", "one.txt")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,14 +465,14 @@ func TestProgressBar(t *testing.T) {
 }
 
 func BenchmarkIndexSample(b *testing.B) {
-	rep, err := index.ParseReportFile(sample, index.DefaultGazetteer())
+	rep, err := report.ParseReportFile(sample, report.DefaultGazetteer())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("Parse", func(b *testing.B) {
-		gz := index.DefaultGazetteer()
+		gz := report.DefaultGazetteer()
 		for b.Loop() {
-			if _, err := index.ParseReportFile(sample, gz); err != nil {
+			if _, err := report.ParseReportFile(sample, gz); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -495,7 +496,7 @@ func BenchmarkIndexSample(b *testing.B) {
 		for b.Loop() {
 			i++
 			loc := filepath.Join(root, fmt.Sprint(i))
-			if _, err := index.Publish(b.Context(), loc, []*index.Report{rep}, nil); err != nil {
+			if _, err := index.Publish(b.Context(), loc, []*report.Report{rep}, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -20,12 +20,13 @@ import (
 
 	"ctbtsearch/index"
 	"ctbtsearch/internal/testutil"
+	"ctbtsearch/report"
 )
 
 const (
 	sampleRecs = 88  // the bundled sample
 	bothRecs   = 118 // the sample and the a64 fixture
-	second     = "../../index/testdata/a64-ctbt-universality.zh.txt"
+	second     = "../../report/testdata/a64-ctbt-universality.zh.txt"
 )
 
 // isolateEnv keeps the developer's own settings out of the tests.
@@ -131,13 +132,13 @@ func (s *server) waitTotal(t *testing.T, want uint64, within time.Duration) {
 	}
 }
 
-func bothReports(t *testing.T) []*index.Report {
+func bothReports(t *testing.T) []*report.Report {
 	t.Helper()
-	reps, err := index.BundledReports()
+	reps, err := report.BundledReports()
 	if err != nil {
 		t.Fatal(err)
 	}
-	a64, err := index.ParseReportFile(second, index.DefaultGazetteer())
+	a64, err := report.ParseReportFile(second, report.DefaultGazetteer())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search/query"
 
-	"ctbtsearch/index"
 	"ctbtsearch/internal/synth"
+	"ctbtsearch/report"
 )
 
 // BaselineConfig configures Baseline.
@@ -171,7 +171,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 	return []*Result{ires, sres}, nil
 }
 
-func baselineIndex(ctx context.Context, bi bleve.Index, reports []*index.Report, records int, out io.Writer, began time.Time) error {
+func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report, records int, out io.Writer, began time.Time) error {
 	b := bi.NewBatch()
 	done, step, next := 0, max(records/10, 1), 0
 	flush := func() error {

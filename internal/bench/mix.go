@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"ctbtsearch/index"
+	"ctbtsearch/report"
 )
 
 // The query mix: what people type into the search box of this product, by
@@ -119,7 +120,7 @@ func VocabFromCounts(states, months map[string]int) Vocab {
 }
 
 // VocabFromReports counts states and months in parsed reports.
-func VocabFromReports(reports []*index.Report) Vocab {
+func VocabFromReports(reports []*report.Report) Vocab {
 	states, months := map[string]int{}, map[string]int{}
 	for _, r := range reports {
 		for i := range r.Records {

@@ -1,18 +1,17 @@
 package bench
 
 import (
+	"ctbtsearch/report"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-
-	"ctbtsearch/index"
 )
 
 // Every word of the mix must occur in the sample report: synthetic corpora
 // are made of its text, so a word missing there would only measure misses.
 func TestMixWordsOccurInSample(t *testing.T) {
-	reports, err := index.BundledReports()
+	reports, err := report.BundledReports()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,25 +2,24 @@ package bench
 
 import (
 	"context"
+	"ctbtsearch/report"
 	"fmt"
 	"io"
 	"runtime"
 	"time"
-
-	"ctbtsearch/index"
 )
 
 // parseCorpus finds and parses the report files under paths exactly as
-// cmd/indexer does (index.FindReportFiles, index.ParseFiles), keeping the
+// cmd/indexer does (report.FindReportFiles, report.ParseFiles), keeping the
 // records, and starts the index result of tool with the parse figures:
 // files, parse time and RSS once parsed. It returns when parsing ended.
-func parseCorpus(ctx context.Context, paths []string, tool string, out io.Writer) ([]*index.Report, *Result, time.Time, error) {
-	files, err := index.FindReportFiles(paths)
+func parseCorpus(ctx context.Context, paths []string, tool string, out io.Writer) ([]*report.Report, *Result, time.Time, error) {
+	files, err := report.FindReportFiles(paths)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
 	began := time.Now()
-	reports, counts, err := index.ParseFiles(ctx, files, true)
+	reports, counts, err := report.ParseFiles(ctx, files, true)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}

@@ -1,13 +1,12 @@
 package synth
 
 import (
+	"ctbtsearch/report"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
-
-	"ctbtsearch/index"
 )
 
 // The four sections of every report's annex, in report order, with the
@@ -62,7 +61,7 @@ func sectionCounts(n int) []int {
 // record is one generated row with what its cells say.
 type record struct {
 	section   string
-	state     index.State
+	state     report.State
 	stateCell string // as written, markers included; "" for a further row of the same state
 	date      string
 	form      string
@@ -75,7 +74,7 @@ type footnote struct {
 	label, text string
 }
 
-type report struct {
+type synthReport struct {
 	spec     reportSpec
 	period   string
 	closing  string
@@ -86,9 +85,9 @@ type report struct {
 }
 
 // generate makes the rows of one report.
-func generate(m *material, r *rand.Rand, spec reportSpec) *report {
+func generate(m *material, r *rand.Rand, spec reportSpec) *synthReport {
 	y1, y2 := 1944+spec.session, 1945+spec.session
-	rep := &report{
+	rep := &synthReport{
 		spec:    spec,
 		period:  fmt.Sprintf("%d年6月至%d年5月", y1, y2),
 		closing: fmt.Sprintf("%d年6月%d日", y2, 15+r.IntN(15)),
@@ -105,7 +104,7 @@ func generate(m *material, r *rand.Rand, spec reportSpec) *report {
 	nextLabel := 'b'
 	for si, count := range sectionCounts(spec.records) {
 		section := sectionOrder[si]
-		var st index.State
+		var st report.State
 		left := 0 // rows left in the current state's block
 		for range count {
 			rec := record{section: section}
@@ -167,7 +166,7 @@ func commentChance(section string) float64 {
 
 // pickState: most rows come from the states that report year after year
 // (those of the sample), the rest from any member state.
-func pickState(m *material, r *rand.Rand) index.State {
+func pickState(m *material, r *rand.Rand) report.State {
 	if r.IntN(10) < 6 {
 		return m.frequent[r.IntN(len(m.frequent))]
 	}
@@ -189,7 +188,7 @@ func blockLen(r *rand.Rand) int {
 
 // stateCell writes a state's name as a report would: usually the canonical
 // name, sometimes another spelling, sometimes with a line-wrap space inside.
-func stateCell(m *material, r *rand.Rand, st index.State) string {
+func stateCell(m *material, r *rand.Rand, st report.State) string {
 	name := st.Name
 	if al := m.aliases[st.Code]; len(al) > 0 && r.IntN(100) < 5 {
 		name = al[r.IntN(len(al))]

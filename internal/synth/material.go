@@ -8,7 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"ctbtsearch/index"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // clause is a piece of real report text between 。；，, with the row's own
@@ -40,18 +41,18 @@ type material struct {
 	sections map[string]*pool // clauses of activities, by section
 	all      *pool            // clauses of every activity
 	comments []clause         // clauses of the comment cells
-	members  []index.State    // UN members and observers: states with a formal name
-	frequent []index.State    // the states that report in the sample, most of the rows
+	members  []report.State   // UN members and observers: states with a formal name
+	frequent []report.State   // the states that report in the sample, most of the rows
 	aliases  map[string][]string
 }
 
 var loadMaterial = sync.OnceValues(func() (*material, error) {
-	reports, err := index.BundledReports()
+	reports, err := report.BundledReports()
 	if err != nil {
 		return nil, fmt.Errorf("synth: sample reports: %w", err)
 	}
 	m := &material{sections: map[string]*pool{}, all: &pool{}, aliases: map[string][]string{}}
-	gz := index.DefaultGazetteer()
+	gz := report.DefaultGazetteer()
 	seen := map[string]bool{}
 	for _, rep := range reports {
 		for _, rec := range rep.Records {
@@ -86,7 +87,7 @@ var loadMaterial = sync.OnceValues(func() (*material, error) {
 		}
 		m.members = append(m.members, st)
 		for _, a := range st.Aliases {
-			if strings.IndexFunc(a, isHan) < 0 || index.NameKey(a) == index.NameKey(st.Name) {
+			if strings.IndexFunc(a, isHan) < 0 || fold.NameKey(a) == fold.NameKey(st.Name) {
 				continue
 			}
 			if got, ok := gz.Lookup(a); !ok || got.Code != st.Code {

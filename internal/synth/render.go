@@ -2,16 +2,15 @@ package synth
 
 import (
 	"bufio"
+	"ctbtsearch/internal/fold"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
-
-	"ctbtsearch/index"
 )
 
 // render writes a report in the text format of the real ones.
-func render(w *bufio.Writer, rep *report, r *rand.Rand, st *Stats) {
+func render(w *bufio.Writer, rep *synthReport, r *rand.Rand, st *Stats) {
 	s := rep.spec.session
 	cn := ChineseNumeral(s)
 	fmt.Fprintf(w, "SYNTHETIC TEST DATA — 合成测试数据，不是联合国文件 (ctbtsearch/internal/synth)\n\n")
@@ -52,7 +51,7 @@ type pager struct {
 	w       *bufio.Writer
 	r       *rand.Rand
 	st      *Stats
-	rep     *report
+	rep     *synthReport
 	onPage  int
 	pageLen int
 	pending []footnote // texts of the markers on this page
@@ -112,7 +111,7 @@ func (p *pager) record(rec *record) {
 		if strings.Contains(bare, " ") {
 			st.Wrapped++
 		}
-		if index.NameKey(bare) != index.NameKey(rec.state.Name) {
+		if fold.NameKey(bare) != fold.NameKey(rec.state.Name) {
 			st.Aliases++
 		}
 	}

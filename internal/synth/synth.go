@@ -1,7 +1,7 @@
 // Package synth writes SYNTHETIC CTBT universality reports for scale tests.
 //
 // The files it writes are NOT UN documents. They imitate the text format of
-// the Secretary-General's reports (Chinese edition) that index.ParseReport
+// the Secretary-General's reports (Chinese edition) that report.ParseReport
 // reads — preamble with the session line, annex title with footnote ^a,
 // reporting period, tab-separated table whose header row is repeated after
 // every page break, group and section headings, continuation rows, footnote
@@ -164,7 +164,7 @@ func plan(o Options) []reportSpec {
 
 // Write writes a synthetic corpus of opts.Records records into dir, which is
 // created if needed and must not hold a synthetic corpus already. Every file
-// parses with index.ParseReport into exactly the records written.
+// parses with report.ParseReport into exactly the records written.
 func Write(dir string, opts Options) (Stats, error) {
 	began := time.Now()
 	if err := opts.fill(); err != nil {

@@ -3,6 +3,7 @@ package synth
 import (
 	"bufio"
 	"bytes"
+	"ctbtsearch/report"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -11,8 +12,6 @@ import (
 	"strings"
 	"testing"
 	"unicode"
-
-	"ctbtsearch/index"
 )
 
 func TestChineseNumeral(t *testing.T) {
@@ -26,7 +25,7 @@ func TestChineseNumeral(t *testing.T) {
 	}
 	for n := 1; n <= 9999; n++ {
 		s := ChineseNumeral(n)
-		got, err := index.ParseChineseNumber(s)
+		got, err := report.ParseChineseNumber(s)
 		if err != nil || got != n {
 			t.Fatalf("ParseChineseNumber(ChineseNumeral(%d) = %q) = %d, %v", n, s, got, err)
 		}
@@ -81,11 +80,11 @@ func TestWriteParsesBack(t *testing.T) {
 	if len(files) != st.Files {
 		t.Fatalf("%d .txt files on disk, stats say %d", len(files), st.Files)
 	}
-	gz := index.DefaultGazetteer()
+	gz := report.DefaultGazetteer()
 	sections := map[string]int{}
 	total, withNotes, symbols, sessions := 0, 0, 0, map[int]int{}
 	for _, f := range files {
-		rep, err := index.ParseReportFile(f, gz)
+		rep, err := report.ParseReportFile(f, gz)
 		if err != nil {
 			t.Fatalf("parse: %v", err)
 		}
@@ -96,7 +95,7 @@ func TestWriteParsesBack(t *testing.T) {
 		if want := filepath.Base(f); FileName(rep.Session, sessions[rep.Session]) != want {
 			t.Errorf("%s: session %d, ordinal %d does not give its name", want, rep.Session, sessions[rep.Session])
 		}
-		per, err := index.ParsePeriod(rep.Period)
+		per, err := report.ParsePeriod(rep.Period)
 		if err != nil || rep.Date == "" || rep.Footnote == "" {
 			t.Fatalf("%s: period %q (%v), date %q, footnote %q", f, rep.Period, err, rep.Date, rep.Footnote)
 		}
@@ -168,7 +167,7 @@ func TestRowsRoundTrip(t *testing.T) {
 		w := bufio.NewWriter(&buf)
 		render(w, rep, r, newStats())
 		w.Flush()
-		got, err := index.ParseReport("r.zh.txt", buf.Bytes(), index.DefaultGazetteer())
+		got, err := report.ParseReport("r.zh.txt", buf.Bytes(), report.DefaultGazetteer())
 		if err != nil {
 			t.Fatal(err)
 		}

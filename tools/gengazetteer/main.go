@@ -419,9 +419,9 @@ func sortedStates(states map[string]*state) []*state {
 	return list
 }
 
-// nameKey must stay identical to index.NameKey. It is duplicated rather than
+// nameKey must stay identical to report.NameKey. It is duplicated rather than
 // imported because index embeds the very file this program writes; a drift
-// would make index.LoadGazetteer reject the output (it refuses a key naming
+// would make report.LoadGazetteer reject the output (it refuses a key naming
 // two states), which its tests catch.
 func nameKey(s string) string {
 	s = norm.NFKC.String(s)

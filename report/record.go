@@ -1,7 +1,9 @@
-// Package index is the domain of the CTBT universality search: it parses the
-// Secretary-General's reports into activity records, builds a Bleve index of
-// them and answers search requests. It knows nothing of HTTP.
-package index
+// Package report reads the Secretary-General's CTBT universality reports
+// into activity records: decoding the file, parsing the annex table, periods,
+// sections and footnotes, and naming states through the gazetteer. It knows
+// nothing of Bleve or HTTP; package index builds the search engine on its
+// records.
+package report
 
 // Record is one activity row of a report's annex table: what a state did,
 // when, and in which section of the report it is listed. Its JSON form is the

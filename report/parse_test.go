@@ -1,7 +1,8 @@
-package index
+package report
 
 import (
 	"bytes"
+	"ctbtsearch/internal/fold"
 	"encoding/json"
 	"flag"
 	"os"
@@ -357,8 +358,8 @@ func TestCleanText(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := cleanText(tc.in); got != tc.want {
-				t.Errorf("cleanText(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := fold.Clean(tc.in); got != tc.want {
+				t.Errorf("fold.Clean(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
-package index
+package report
 
 import (
+	"ctbtsearch/internal/fold"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ var annex2Codes = []string{
 }
 
 func TestNameKey(t *testing.T) {
-	want := NameKey("委内瑞拉玻利瓦尔共和国")
+	want := fold.NameKey("委内瑞拉玻利瓦尔共和国")
 	for _, tc := range []struct{ name, in, want string }{
 		{"half-width parentheses", "委内瑞拉(玻利瓦尔共和国)", want},
 		{"full-width parentheses", "委内瑞拉（玻利瓦尔共和国）", want},
@@ -29,8 +30,8 @@ func TestNameKey(t *testing.T) {
 		{"empty", " （） ", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := NameKey(tc.in); got != tc.want {
-				t.Errorf("NameKey(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := fold.NameKey(tc.in); got != tc.want {
+				t.Errorf("fold.NameKey(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}

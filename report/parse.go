@@ -1,6 +1,7 @@
-package index
+package report
 
 import (
+	"ctbtsearch/internal/fold"
 	"errors"
 	"fmt"
 	"os"
@@ -221,7 +222,7 @@ func (p *parser) line(n int, raw string) {
 			return
 		}
 		if per, err := ParsePeriod(trimmed); err == nil && per.Start.Equal(per.End) {
-			p.rep.Date = per.Start.Format(dateLayout)
+			p.rep.Date = per.Start.Format(DateLayout)
 			return
 		}
 		p.heading(n, trimmed) // a heading without tabs; other free text is no row
@@ -231,10 +232,11 @@ func (p *parser) line(n int, raw string) {
 	p.row(n, cells)
 }
 
-const dateLayout = "2006-01-02"
+// DateLayout is the form of every date in a record: Start, End and Report.Date.
+const DateLayout = "2006-01-02"
 
 func isHeaderRow(cells []string) bool {
-	return len(cells) >= 3 && removeSpaces(cells[0]) == "国家" && strings.Contains(removeSpaces(cells[1]), "日期")
+	return len(cells) >= 3 && fold.RemoveSpaces(cells[0]) == "国家" && strings.Contains(fold.RemoveSpaces(cells[1]), "日期")
 }
 
 // preamble picks the report's metadata out of the text before the table.
@@ -267,7 +269,7 @@ func (p *parser) startTable(n int) {
 	if len(pre) > 0 {
 		last := pre[len(pre)-1]
 		if _, err := ParsePeriod(last.text); err == nil {
-			p.rep.Period = cleanText(last.text)
+			p.rep.Period = fold.Clean(last.text)
 			pre = pre[:len(pre)-1]
 		} else {
 			p.warnf(last.n, "no reporting period above the table (found %q)", last.text)
@@ -298,7 +300,7 @@ func (p *parser) footnoteText(n int, label, text string) {
 func (p *parser) heading(n int, text string) bool {
 	if m := sectionRE.FindStringSubmatch(text); m != nil {
 		p.section = m[1] + "(" + strings.ToLower(m[2]) + ")"
-		p.sectionTitle = cleanText(m[3])
+		p.sectionTitle = fold.Clean(m[3])
 		p.state, p.stateCode, p.annex2 = "", "", false
 		p.last = nil
 		return true
@@ -378,9 +380,9 @@ func (p *parser) row(n int, cells []string) {
 			State:        p.state,
 			StateCode:    p.stateCode,
 			Annex2:       p.annex2,
-			Period:       cleanText(dateCell),
-			Start:        per.Start.Format(dateLayout),
-			End:          per.End.Format(dateLayout),
+			Period:       fold.Clean(dateCell),
+			Start:        per.Start.Format(DateLayout),
+			End:          per.End.Format(DateLayout),
 			Months:       per.Months,
 
 			Source: fmt.Sprintf("%s:%d", p.file, n),
@@ -395,7 +397,7 @@ func (p *parser) row(n int, cells []string) {
 }
 
 func (p *parser) setState(n int, cell string) {
-	name := removeSpaces(cell)
+	name := fold.RemoveSpaces(cell)
 	if st, ok := p.gz.Lookup(name); ok {
 		p.state, p.stateCode, p.annex2 = st.Name, st.Code, st.Annex2
 		return
@@ -416,7 +418,7 @@ func (p *parser) finish() {
 	}
 	notes := make(map[string]string, len(p.footnotes))
 	for label, lines := range p.footnotes {
-		notes[label] = cleanText(strings.Join(lines, " "))
+		notes[label] = fold.Clean(strings.Join(lines, " "))
 	}
 	if p.titleNote != "" {
 		if t, ok := notes[p.titleNote]; ok {
@@ -431,8 +433,8 @@ func (p *parser) finish() {
 	p.rep.Records = make([]Record, 0, len(p.records))
 	for i, pr := range p.records {
 		rec := pr.Record
-		rec.Activity = cleanText(strings.Join(pr.activity, " "))
-		rec.Comment = cleanText(strings.Join(pr.comment, " "))
+		rec.Activity = fold.Clean(strings.Join(pr.activity, " "))
+		rec.Comment = fold.Clean(strings.Join(pr.comment, " "))
 		rec.ID = fmt.Sprintf("%s-%03d", p.rep.ID, i+1)
 		rec.Session = p.rep.Session
 		rec.Footnotes = []string{}

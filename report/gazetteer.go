@@ -1,7 +1,8 @@
-package index
+package report
 
 import (
 	"bytes"
+	"ctbtsearch/internal/fold"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,8 +12,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 
 	"ctbtsearch"
 )
@@ -135,7 +134,7 @@ func LoadGazetteer(csvData []byte) (*Gazetteer, error) {
 		codeLine[st.Code] = line
 		// A spelling naming two states would make Lookup and Mentions guess.
 		for _, s := range st.spellings() {
-			k := NameKey(s)
+			k := fold.NameKey(s)
 			if c, ok := keyCode[k]; ok && c != st.Code {
 				return nil, fmt.Errorf("gazetteer: line %d: %q of %s also names %s (line %d)", line, s, st.Code, c, keyLine[k])
 			}
@@ -152,7 +151,7 @@ func LoadGazetteer(csvData []byte) (*Gazetteer, error) {
 	for i, st := range states {
 		g.byCode[st.Code] = i
 		for _, s := range st.spellings() {
-			g.byKey[NameKey(s)] = i
+			g.byKey[fold.NameKey(s)] = i
 		}
 	}
 	g.buildTrie()
@@ -164,7 +163,7 @@ func parseState(rec []string) (State, error) {
 	if len(st.Code) != 3 || strings.IndexFunc(st.Code, func(r rune) bool { return r < 'A' || r > 'Z' }) >= 0 {
 		return st, fmt.Errorf("code %q is not an ISO 3166-1 alpha-3 code", st.Code)
 	}
-	if NameKey(st.Name) == "" {
+	if fold.NameKey(st.Name) == "" {
 		return st, fmt.Errorf("%s has an empty name", st.Code)
 	}
 	switch rec[4] {
@@ -177,7 +176,7 @@ func parseState(rec []string) (State, error) {
 	if rec[5] != "" {
 		st.Aliases = strings.Split(rec[5], "|")
 		for _, a := range st.Aliases {
-			if NameKey(a) == "" {
+			if fold.NameKey(a) == "" {
 				return st, fmt.Errorf("%s has an empty alias in %q", st.Code, rec[5])
 			}
 		}
@@ -202,11 +201,11 @@ func (st *State) spellings() []string {
 func (g *Gazetteer) buildTrie() {
 	g.trie = &mentionNode{}
 	for _, b := range mentionBlockers {
-		g.trie.insert(NameKey(b), "")
+		g.trie.insert(fold.NameKey(b), "")
 	}
 	for _, st := range g.states {
 		for _, s := range st.spellings() {
-			k := NameKey(s)
+			k := fold.NameKey(s)
 			if utf8.RuneCountInString(k) >= minMention && strings.IndexFunc(k, isHan) >= 0 {
 				g.trie.insert(k, st.Code)
 			}
@@ -220,7 +219,7 @@ func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 // name or alias — compared after NameKey, so spacing, parentheses and width
 // do not matter.
 func (g *Gazetteer) Lookup(name string) (State, bool) {
-	i, ok := g.byKey[NameKey(name)]
+	i, ok := g.byKey[fold.NameKey(name)]
 	if !ok {
 		return State{}, false
 	}
@@ -251,7 +250,7 @@ func (g *Gazetteer) States() []State {
 func (g *Gazetteer) Mentions(text string) []string {
 	rs := make([]rune, 0, len(text)/3+1) // Chinese runes take three bytes
 	for _, r := range text {
-		if skipInKey(r) {
+		if fold.SkipInName(r) {
 			continue
 		}
 		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII, which NFKC folds
@@ -282,30 +281,6 @@ func (g *Gazetteer) Mentions(text string) []string {
 	}
 	slices.Sort(codes)
 	return codes
-}
-
-// NameKey is the form in which spellings are compared: NFKC (so full-width
-// and half-width forms agree), lower case, and without whitespace,
-// parentheses or middle dots — the marks that UN documents of different
-// years, and PDF line-wrapping, put in different places in the same name.
-func NameKey(s string) string {
-	s = norm.NFKC.String(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if !skipInKey(r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
-
-func skipInKey(r rune) bool {
-	switch r {
-	case '(', ')', '（', '）', '·', '・':
-		return true
-	}
-	return unicode.IsSpace(r)
 }
 
 // defaultGazetteer parses the embedded file once per process.

@@ -1,4 +1,4 @@
-package index
+package fold
 
 import "testing"
 
@@ -20,8 +20,8 @@ func TestSearchForm(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := searchForm(tc.in); got != tc.want {
-				t.Errorf("searchForm(%q) = %q, want %q", tc.in, got, tc.want)
+			if got := Search(tc.in); got != tc.want {
+				t.Errorf("Search(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
 	}
@@ -31,12 +31,12 @@ func TestSearchForm(t *testing.T) {
 // highlights mark what was matched and never split a character.
 func TestSearchRunesMapBack(t *testing.T) {
 	in := "批准《條約》的ＣＴＢＴ附件二"
-	for _, nr := range searchRunes(in) {
-		if nr.start < 0 || nr.end > len(in) || nr.start >= nr.end {
-			t.Fatalf("span %d..%d outside the text", nr.start, nr.end)
+	for _, nr := range SearchRunes(in) {
+		if nr.Start < 0 || nr.End > len(in) || nr.Start >= nr.End {
+			t.Fatalf("span %d..%d outside the text", nr.Start, nr.End)
 		}
-		if !utf8ValidBoundary(in, nr.start) || !utf8ValidBoundary(in, nr.end) {
-			t.Fatalf("span %d..%d splits a character", nr.start, nr.end)
+		if !utf8ValidBoundary(in, nr.Start) || !utf8ValidBoundary(in, nr.End) {
+			t.Fatalf("span %d..%d splits a character", nr.Start, nr.End)
 		}
 	}
 }
