@@ -46,6 +46,7 @@ type ReportInfo struct {
 	Symbol   string `json:"symbol"`
 	Period   string `json:"period"`
 	Date     string `json:"date"`
+	Year     int    `json:"year"`
 	Footnote string `json:"footnote"`
 	Records  int    `json:"records"`
 }
@@ -382,7 +383,7 @@ feed:
 			}
 		}
 		infos = append(infos, ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
-			Period: rep.Period, Date: rep.Date, Footnote: rep.Footnote, Records: len(rep.Records)})
+			Period: rep.Period, Date: rep.Date, Year: rep.Year, Footnote: rep.Footnote, Records: len(rep.Records)})
 	}
 	for _, f := range feeds {
 		close(f)

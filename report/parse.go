@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // MaxReportBytes bounds one report file. The largest real report is well under
@@ -26,6 +27,7 @@ type Report struct {
 	Symbol   string    // the report's document symbol when the text carries it, "" otherwise
 	Period   string    // reporting period as printed under the annex title
 	Date     string    // closing date of the report, YYYY-MM-DD, "" when absent
+	Year     int       // the year people cite the report by: its closing date's, else its period's last; 0 when neither is known
 	Footnote string    // the report-level footnote on the annex title
 	Records  []Record  // in file order
 	Warnings []Warning // problems that do not stop indexing, such as unknown state names
@@ -430,6 +432,7 @@ func (p *parser) finish() {
 	if p.rep.Date == "" {
 		p.warnf(1, "no closing date line found after the table")
 	}
+	p.rep.Year = reportYear(p.rep.Date, p.rep.Period)
 	p.rep.Records = make([]Record, 0, len(p.records))
 	for i, pr := range p.records {
 		rec := pr.Record
@@ -453,4 +456,17 @@ func (p *parser) finish() {
 		}
 		p.rep.Records = append(p.rep.Records, rec)
 	}
+}
+
+// reportYear is the year a report is cited by: UN documents carry the year
+// they are issued, which is the closing date's; without one, the last year
+// its reporting period covers is the best guess (the report follows it).
+func reportYear(date, period string) int {
+	if d, err := time.Parse(DateLayout, date); err == nil {
+		return d.Year()
+	}
+	if per, err := ParsePeriod(period); err == nil {
+		return per.End.Year()
+	}
+	return 0
 }

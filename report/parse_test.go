@@ -79,7 +79,7 @@ func reportJSONL(t *testing.T, rep *Report) []byte {
 	enc.SetEscapeHTML(false)
 	meta := map[string]any{
 		"report": rep.ID, "session": rep.Session, "symbol": rep.Symbol, "period": rep.Period,
-		"date": rep.Date, "footnote": rep.Footnote, "warnings": warningStrings(rep.Warnings),
+		"date": rep.Date, "year": rep.Year, "footnote": rep.Footnote, "warnings": warningStrings(rep.Warnings),
 	}
 	if err := enc.Encode(meta); err != nil {
 		t.Fatal(err)
@@ -465,4 +465,22 @@ func TestParseSecondYearGolden(t *testing.T) {
 			t.Errorf("record 51: %+v", r)
 		}
 	})
+}
+
+func TestReportYear(t *testing.T) {
+	for _, tc := range []struct {
+		name, date, period string
+		want               int
+	}{
+		{"closing date wins", "2007-08-03", "2006年6月至2007年5月", 2007},
+		{"period's last year without a date", "", "2008年6月至2009年5月", 2009},
+		{"neither", "", "", 0},
+		{"unreadable period", "", "某时", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := reportYear(tc.date, tc.period); got != tc.want {
+				t.Errorf("reportYear(%q, %q) = %d, want %d", tc.date, tc.period, got, tc.want)
+			}
+		})
+	}
 }
