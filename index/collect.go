@@ -61,6 +61,9 @@ type candidate struct {
 	score float64
 	start int32
 	end   int32
+	// report and seq order candidates as record ids do, when all else ties
+	report string
+	seq    int32
 }
 
 // less orders candidates best first for a sort order.
@@ -74,7 +77,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 			if a.end != b.end {
 				return a.end > b.end
 			}
-			return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
+			return byID(a, b)
 		}
 	case SortOldest:
 		return func(a, b *candidate) bool {
@@ -84,7 +87,7 @@ func less(sortBy string) func(a, b *candidate) bool {
 			if a.end != b.end {
 				return a.end < b.end
 			}
-			return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
+			return byID(a, b)
 		}
 	}
 	return func(a, b *candidate) bool {
@@ -94,8 +97,18 @@ func less(sortBy string) func(a, b *candidate) bool {
 		if a.start != b.start {
 			return a.start > b.start // newer periods break ties
 		}
-		return a.shard < b.shard || a.shard == b.shard && a.doc < b.doc
+		return byID(a, b)
 	}
+}
+
+// byID orders candidates by record id: report id, then position in the
+// report. Document numbers would differ between two builds of the same
+// reports, and a page fetched after a reload would then repeat or skip hits.
+func byID(a, b *candidate) bool {
+	if a.report != b.report {
+		return a.report < b.report
+	}
+	return a.seq < b.seq
 }
 
 // topK keeps the k best candidates: a heap whose root is the worst kept.
@@ -204,7 +217,8 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 		}
 		if ps && pc && pm && pr {
 			out.total++
-			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc]})
+			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
+				report: cols.reportName(doc), seq: cols.seq[doc]})
 		}
 	}
 

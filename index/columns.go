@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/blevesearch/bleve/v2/numeric"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -27,6 +28,7 @@ type columns struct {
 	monthOff               []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
 	monthOrd               []uint16
 	start, end             []int32 // days since 1970-01-01
+	seq                    []int32 // position of the record in its report (the tie-breaker, see seqTerm)
 }
 
 const noValue = -1
@@ -90,6 +92,9 @@ func buildColumns(ctx context.Context, r bindex.IndexReader) (*columns, error) {
 		fill[p[0]]++
 	}
 
+	if c.seq, err = seqColumn(ctx, r, n); err != nil {
+		return nil, err
+	}
 	if c.start, err = dateColumn(ctx, r, "start", n); err != nil {
 		return nil, err
 	}
@@ -180,6 +185,34 @@ func dateColumn(ctx context.Context, r bindex.IndexReader, field string, n int) 
 		if err == nil {
 			cur = int32(v / nanosPerDay)
 		}
+	}, func(doc uint64) {
+		if doc < uint64(n) {
+			col[doc] = cur
+		}
+	})
+	return col, err
+}
+
+// reportName is the report id of document doc, "" when it has none.
+func (c *columns) reportName(doc uint64) string {
+	if o := c.report[doc]; o != noValue {
+		return c.reports[o]
+	}
+	return ""
+}
+
+// seqColumn reads each record's position in its report. There are only as
+// many terms as the longest report has rows, so this costs one posting walk
+// however large the index.
+func seqColumn(ctx context.Context, r bindex.IndexReader, n int) ([]int32, error) {
+	col := make([]int32, n)
+	var cur int32
+	err := eachPosting(ctx, r, "seq", func(term string) {
+		v, err := strconv.ParseInt(term, 10, 32)
+		if err != nil {
+			v = 0 // not written by seqTerm: sorts first, still deterministically
+		}
+		cur = int32(v)
 	}, func(doc uint64) {
 		if doc < uint64(n) {
 			col[doc] = cur

@@ -103,12 +103,13 @@ func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf(
 // document: analysis-side work is spread over the shards' goroutines.
 type pendingDoc struct {
 	rec  *report.Record
+	seq  int    // 1-based position of the record in its report, which its id also carries
 	meta string // reportMeta of the record's report
 }
 
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
-var requiredFields = []string{"activity", "comment", "section_title", "footnotes",
+var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "seq",
 	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
@@ -376,7 +377,7 @@ feed:
 		for i := range rep.Records {
 			r := &rep.Records[i]
 			select {
-			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, meta}:
+			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, i + 1, meta}:
 			case <-ctx.Done():
 				feedErr = fmt.Errorf("add reports: %w", ctx.Err())
 				break feed
@@ -441,7 +442,7 @@ func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, p
 		if err != nil {
 			continue
 		}
-		doc, e := ix.document(it.rec, it.meta)
+		doc, e := ix.document(it.rec, it.seq, it.meta)
 		if e != nil {
 			err = e
 			continue
@@ -498,7 +499,7 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // document is what Bleve indexes for a record: the text fields in their
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
-func (ix *Index) document(r *report.Record, reportMeta string) (map[string]any, error) {
+func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[string]any, error) {
 	raw, err := json.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: %w", r.Source, err)
@@ -531,6 +532,7 @@ func (ix *Index) document(r *report.Record, reportMeta string) (map[string]any, 
 		"section":       r.Section,
 		"months":        r.Months,
 		"report":        r.Report,
+		"seq":           seqTerm(seq),
 		"session":       fmt.Sprint(r.Session),
 		"annex2":        fmt.Sprint(r.Annex2),
 		"start":         start,
@@ -539,6 +541,13 @@ func (ix *Index) document(r *report.Record, reportMeta string) (map[string]any, 
 	}
 	return doc, nil
 }
+
+// seqTerm writes a record's position in its report as a keyword whose
+// string order is its numeric order. Sorting breaks ties by (report, seq),
+// which is the order of record ids; unlike Bleve's document numbers it does
+// not change when an index is rebuilt, so paging across a reload neither
+// repeats nor skips hits.
+func seqTerm(seq int) string { return fmt.Sprintf("%07d", seq) }
 
 // decodeRecord reads a record stored as JSON.
 func decodeRecord(raw string) (report.Record, error) {
