@@ -57,6 +57,9 @@ type Options struct {
 	// RequestTimeout bounds the context handed to the Searcher. Zero means
 	// DefaultRequestTimeout; a negative value disables the bound.
 	RequestTimeout time.Duration
+	// MaxExports bounds the CSV exports running at once; more are refused
+	// with a 503 and Retry-After. Zero means DefaultMaxExports.
+	MaxExports int
 }
 
 // server holds what the handlers share. One server backs one Echo instance.
@@ -67,6 +70,7 @@ type server struct {
 	views   *views
 	static  *staticFiles
 	metrics *metrics
+	exports chan struct{} // one token per running CSV export
 }
 
 // New builds the whole web application around s.
@@ -92,12 +96,17 @@ func New(s Searcher, opts Options) *echo.Echo {
 	if err != nil {
 		panic(err)
 	}
+	maxExports := opts.MaxExports
+	if maxExports <= 0 {
+		maxExports = DefaultMaxExports
+	}
 	srv := &server{
 		s:       s,
 		log:     log,
 		version: opts.Version,
 		static:  st,
 		metrics: newMetrics(s),
+		exports: make(chan struct{}, maxExports),
 	}
 	srv.views, err = newViews(embeddedFiles, st.url, opts.Version)
 	if err != nil {
@@ -115,6 +124,7 @@ func New(s Searcher, opts Options) *echo.Echo {
 	e.Use(securityHeaders)
 	e.Use(srv.observe)
 	e.Use(srv.recoverPanic)
+	e.Use(compress())
 	e.Use(middleware.BodyLimit(maxBodyBytes))
 	if timeout > 0 {
 		e.Use(requestTimeout(timeout))
