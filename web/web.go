@@ -54,6 +54,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is shown in page footers and /healthz.
 	Version string
+	// Revision, the VCS revision the binary was built from, is shown in
+	// /healthz.
+	Revision string
 	// RequestTimeout bounds the context handed to the Searcher. Zero means
 	// DefaultRequestTimeout; a negative value disables the bound.
 	RequestTimeout time.Duration
@@ -64,13 +67,14 @@ type Options struct {
 
 // server holds what the handlers share. One server backs one Echo instance.
 type server struct {
-	s       Searcher
-	log     *slog.Logger
-	version string
-	views   *views
-	static  *staticFiles
-	metrics *metrics
-	exports chan struct{} // one token per running CSV export
+	s        Searcher
+	log      *slog.Logger
+	version  string
+	revision string
+	views    *views
+	static   *staticFiles
+	metrics  *metrics
+	exports  chan struct{} // one token per running CSV export
 }
 
 // New builds the whole web application around s.
@@ -101,12 +105,13 @@ func New(s Searcher, opts Options) *echo.Echo {
 		maxExports = DefaultMaxExports
 	}
 	srv := &server{
-		s:       s,
-		log:     log,
-		version: opts.Version,
-		static:  st,
-		metrics: newMetrics(s),
-		exports: make(chan struct{}, maxExports),
+		s:        s,
+		log:      log,
+		version:  opts.Version,
+		revision: opts.Revision,
+		static:   st,
+		metrics:  newMetrics(s),
+		exports:  make(chan struct{}, maxExports),
 	}
 	srv.views, err = newViews(embeddedFiles, st.url, opts.Version)
 	if err != nil {
