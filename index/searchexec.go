@@ -60,7 +60,7 @@ func validate(req *Request) error {
 			return &RequestError{Param: f.param, Msg: fmt.Sprintf("at most %d %s values can be selected at once", MaxFilterValues, f.param)}
 		}
 		for _, v := range f.values {
-			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 100 || strings.TrimSpace(v) == "" {
+			if !utf8.ValidString(v) || len(v) > maxFilterValueBytes || strings.TrimSpace(v) == "" {
 				return &RequestError{Param: f.param, Msg: fmt.Sprintf("%s value %q is not valid", f.param, v)}
 			}
 		}
@@ -421,6 +421,10 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(Record) error)
 	}
 	return nil
 }
+
+// maxFilterValueBytes bounds one filter value: the longest is a report id,
+// a file name up to its first dot, at most 255 bytes on common file systems.
+const maxFilterValueBytes = 256
 
 // maxRecordIDBytes bounds a record id: a report id, which is a file name
 // (at most 255 bytes on common file systems) up to its first dot, a dash
