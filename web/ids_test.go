@@ -30,7 +30,7 @@ func TestRecordIDsFromAnyFileName(t *testing.T) {
 		"rapport d'été (v2).txt",
 		"50% #1 ?&+=;,@$'!~.txt",
 		"..leading-dots.txt",
-		strings.Repeat("长", 80) + ".txt", // 240 bytes of report id
+		strings.Repeat("长", 80) + ".txt",  // 240 bytes of report id
 		strings.Repeat("a", 250) + ".txt", // 250 characters
 	} {
 		t.Run(name, func(t *testing.T) {
