@@ -154,6 +154,49 @@ func PublishStream(ctx context.Context, loc string, records int, reports iter.Se
 		return "", err
 	}
 	defer unlock()
+	return publishLocked(ctx, loc, records, reports, progress)
+}
+
+// PublishUnlessChanged is Publish for a server that found no usable index
+// at loc — none, or the one in service at seen ("" for none) — and builds
+// one itself. Where another build is running (a second server started at
+// the same moment, or an indexer) it waits for the lock instead of failing,
+// calling waiting once; if by then the generation in service is no longer
+// seen, the other build made it and nothing is built. It returns the
+// generation in service and whether it built it.
+func PublishUnlessChanged(ctx context.Context, loc, seen string, reports []*Report, waiting func()) (path string, built bool, err error) {
+	if err := os.MkdirAll(loc, 0o755); err != nil {
+		return "", false, fmt.Errorf("publish index: %w", err)
+	}
+	unlock, err := lockLocationWait(ctx, loc, waiting)
+	if err != nil {
+		return "", false, err
+	}
+	defer unlock()
+	cur, err := CurrentPath(loc)
+	switch {
+	case err == nil && cur != seen:
+		return cur, false, nil
+	case err != nil && !errors.Is(err, ErrNoIndex):
+		return "", false, err
+	}
+	records := 0
+	for _, r := range reports {
+		records += len(r.Records)
+	}
+	path, err = publishLocked(ctx, loc, records, func(yield func(*Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, nil)
+	return path, err == nil, err
+}
+
+// publishLocked builds and publishes a generation; the caller holds the
+// location's lock.
+func publishLocked(ctx context.Context, loc string, records int, reports iter.Seq2[*Report, error], progress func(records int)) (path string, err error) {
 	removeLeftovers(loc)
 
 	tmp, err := os.MkdirTemp(loc, tmpPrefix)
@@ -236,6 +279,9 @@ func removeLeftovers(loc string) {
 	}
 }
 
+// errBuildRunning is why a location cannot be locked: another build holds it.
+var errBuildRunning = errors.New("another indexer is building there")
+
 // lockLocation takes an exclusive, non-blocking lock: a second indexer gets
 // a clear error instead of waiting or corrupting the first one's work.
 func lockLocation(loc string) (func(), error) {
@@ -246,7 +292,7 @@ func lockLocation(loc string) (func(), error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock index location %s: another indexer is building there", loc)
+			return nil, fmt.Errorf("lock index location %s: %w", loc, errBuildRunning)
 		}
 		return nil, fmt.Errorf("lock index location %s: %w", loc, err)
 	}
@@ -254,6 +300,30 @@ func lockLocation(loc string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// lockWaitPoll is how often lockLocationWait tries the lock again: a build
+// of the sample takes about 100 ms.
+const lockWaitPoll = 50 * time.Millisecond
+
+// lockLocationWait takes the location's lock, waiting for a build in
+// progress to end (and calling waiting once, if not nil, when it has to),
+// until ctx ends. flock itself cannot be interrupted, so it polls.
+func lockLocationWait(ctx context.Context, loc string, waiting func()) (func(), error) {
+	for first := true; ; first = false {
+		unlock, err := lockLocation(loc)
+		if err == nil || !errors.Is(err, errBuildRunning) {
+			return unlock, err
+		}
+		if first && waiting != nil {
+			waiting()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the build at %s: %w", loc, ctx.Err())
+		case <-time.After(lockWaitPoll):
+		}
+	}
 }
 
 // syncTree flushes every file of a finished build to disk before it is put

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -438,4 +439,61 @@ func TestHealthzVersion(t *testing.T) {
 		t.Errorf("/healthz = %d %+v, want version %q revision %q", code, h, wantVersion, wantRevision)
 	}
 	t.Logf("version %q, revision %q", h.Version, h.Revision)
+}
+
+// Two servers started at once on an empty location both serve: the second
+// waits for the first one's build instead of exiting with "another indexer
+// is building there". The location's lock is held by the test until both
+// have started, so that they certainly meet; then again without it, as
+// people start them.
+func TestTwoServersStartTogether(t *testing.T) {
+	for _, holdLock := range []bool{true, false} {
+		t.Run(fmt.Sprintf("lock held at start %v", holdLock), func(t *testing.T) {
+			loc := filepath.Join(t.TempDir(), "index")
+			var release func()
+			if holdLock {
+				if err := os.MkdirAll(loc, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				f, err := os.OpenFile(filepath.Join(loc, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+					t.Fatal(err)
+				}
+				release = func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+			}
+			a := startProc(t, "-index", loc)
+			b := startProc(t, "-index", loc)
+			if holdLock {
+				for _, p := range []*proc{a, b} {
+					deadline := time.Now().Add(30 * time.Second)
+					for !strings.Contains(p.stderr.String(), "waiting for it") {
+						p.alive(t)
+						if time.Now().After(deadline) {
+							t.Fatalf("the server does not wait:\n%s", p.stderr)
+						}
+						time.Sleep(5 * time.Millisecond)
+					}
+				}
+				release()
+			}
+			for _, p := range []*proc{a, b} {
+				p.waitServing(t, 30*time.Second)
+				if code, h := p.health(t); code != http.StatusOK || h.Documents != sampleRecs {
+					t.Errorf("/healthz = %d %+v", code, h)
+				}
+			}
+			builds := strings.Count(a.stderr.String()+b.stderr.String(), "sample index built")
+			if builds != 1 {
+				t.Errorf("%d builds, want 1:\n%s\n%s", builds, a.stderr, b.stderr)
+			}
+			gens, _ := filepath.Glob(filepath.Join(loc, "gen-*"))
+			if len(gens) != 1 {
+				t.Errorf("generations: %v", gens)
+			}
+		})
+	}
 }
