@@ -305,3 +305,21 @@ func TestCompression(t *testing.T) {
 		})
 	}
 }
+
+// Error logs leave the query text out, as the request log does: before, a
+// timed-out search logged `search "私密检索词": context deadline exceeded`.
+func TestErrorLogsLeaveOutQuery(t *testing.T) {
+	a := newApp(t, sampleIndex(t), Options{RequestTimeout: time.Nanosecond})
+	for _, target := range []string{"/api/search?q=私密检索词", "/?q=私密检索词", "/api/search.csv?q=私密检索词"} {
+		if rec := a.get(t, target); rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d, want 503", target, rec.Code)
+		}
+	}
+	log := a.log.String()
+	if !strings.Contains(log, "request timed out") {
+		t.Fatalf("no timeout logged:\n%s", log)
+	}
+	if strings.Contains(log, "私密") || strings.Contains(log, "%E7%A7%81") {
+		t.Errorf("the log records the query:\n%s", log)
+	}
+}
