@@ -195,6 +195,33 @@ func TestCSVExportLimit(t *testing.T) {
 	}
 }
 
+// A client that stops reading loses its export slot once a piece has waited
+// ExportStallTimeout, not only at the server's write timeout (60 s here).
+func TestCSVExportStalledClientLosesSlot(t *testing.T) {
+	s := &streamSearcher{n: 20000, rowBytes: 1000}
+	srv, a := exportServer(t, s, Options{MaxExports: 1, ExportStallTimeout: 300 * time.Millisecond})
+	stalledClient(t, srv.Listener.Addr().String(), "/api/search.csv", false)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(srv.URL + "/api/search.csv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stalled client still holds the only slot after 10 s: %s", resp.Status)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(a.log.String(), "client disconnected") {
+		t.Errorf("the cut export is not logged as a client gone:\n%s", a.log)
+	}
+}
+
 // A failure in the middle of a streamed export cannot change the status any
 // more; the client must see a broken download, not a complete-looking file,
 // and the operator one error log line. A client that hangs up is only a

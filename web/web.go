@@ -63,6 +63,10 @@ type Options struct {
 	// MaxExports bounds the CSV exports running at once; more are refused
 	// with a 503 and Retry-After. Zero means DefaultMaxExports.
 	MaxExports int
+	// ExportStallTimeout is how long a piece of an export may wait for the
+	// client to take it before the export is cut and its slot freed. Zero
+	// means DefaultExportStallTimeout.
+	ExportStallTimeout time.Duration
 }
 
 // server holds what the handlers share. One server backs one Echo instance.
@@ -75,6 +79,8 @@ type server struct {
 	static   *staticFiles
 	metrics  *metrics
 	exports  chan struct{} // one token per running CSV export
+
+	exportStall time.Duration
 }
 
 // New builds the whole web application around s.
@@ -112,6 +118,10 @@ func New(s Searcher, opts Options) *echo.Echo {
 		static:   st,
 		metrics:  newMetrics(s),
 		exports:  make(chan struct{}, maxExports),
+	}
+	srv.exportStall = opts.ExportStallTimeout
+	if srv.exportStall <= 0 {
+		srv.exportStall = DefaultExportStallTimeout
 	}
 	srv.views, err = newViews(embeddedFiles, st.url, opts.Version)
 	if err != nil {
