@@ -31,8 +31,12 @@ func IsBundled(infos []ReportInfo) bool {
 // the one there was built from them by another version (mapping or search
 // form). An operator's index built by another version is served with a
 // warning: only the indexer can rebuild it.
+//
+// Servers started together on an empty location build it once: the others
+// wait for that build and serve it (PublishUnlessChanged).
 func OpenServing(ctx context.Context, dir string, log *slog.Logger) (*Live, error) {
 	live, err := OpenLive(dir, log)
+	seen := ""
 	switch {
 	case errors.Is(err, ErrNoIndex):
 		log.Info("no index yet: building one from the bundled sample reports", "index", dir)
@@ -41,6 +45,7 @@ func OpenServing(ctx context.Context, dir string, log *slog.Logger) (*Live, erro
 	case live.Fingerprint() == MappingFingerprint():
 		return live, nil
 	case IsBundled(live.Reports()):
+		seen = live.Path()
 		live.Close()
 		log.Info("the sample index was built by another version: rebuilding it", "index", dir)
 	default:
@@ -52,9 +57,14 @@ func OpenServing(ctx context.Context, dir string, log *slog.Logger) (*Live, erro
 	if err != nil {
 		return nil, err
 	}
-	if _, err := Publish(ctx, dir, reports, nil); err != nil {
+	_, built, err := PublishUnlessChanged(ctx, dir, seen, reports, func() {
+		log.Info("another process is building the index: waiting for it", "index", dir)
+	})
+	if err != nil {
 		return nil, err
 	}
-	log.Info("sample index built", "reports", len(reports), "took", time.Since(began).Round(time.Millisecond))
+	if built {
+		log.Info("sample index built", "reports", len(reports), "took", time.Since(began).Round(time.Millisecond))
+	}
 	return OpenLive(dir, log)
 }

@@ -16,6 +16,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -197,12 +198,14 @@ func Create(dir string, shards int) (*Index, error) {
 
 // Open opens an index read-only, as servers do: several processes may read
 // one index, and a reader never triggers background merges.
-func Open(dir string) (*Index, error) {
-	ix, err := open(dir)
-	if err != nil {
-		return nil, fmt.Errorf("open index %s: %w", dir, err)
-	}
-	return ix, nil
+func Open(dir string) (ix *Index, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("open index %s: %w", dir, err)
+		}
+	}()
+	defer guardReads(&err, debug.SetPanicOnFault(true))
+	return open(dir)
 }
 
 func open(dir string) (*Index, error) {

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,6 +17,13 @@ import (
 // to a new generation when the indexer publishes one, without a failed
 // request: searches started on the old generation finish on it, and it is
 // closed once the last of them is done.
+//
+// It also keeps watch over the files it serves (see Health). A generation is
+// checked against its manifest before it is put in service, and a damaged
+// one is refused while the previous one goes on serving. The generation in
+// service is checked again, cheaply (file sizes) at every Watch tick and
+// fully (checksums) when a read of it fails; once found damaged it is
+// reported by Health until a good generation replaces it.
 type Live struct {
 	loc string
 	log *slog.Logger
@@ -23,15 +33,27 @@ type Live struct {
 	closed bool
 
 	reloadMu sync.Mutex // one reload at a time
+	refused  string     // path of the last generation refused as damaged
 }
 
 type generation struct {
 	ix       *Index
 	path     string
 	inFlight sync.WaitGroup
+
+	hasManifest bool                  // published with a manifest, so it can be checked
+	damage      atomic.Pointer[error] // why it is damaged; nil while it is not known to be
+	checking    atomic.Bool           // a full check is running
+	lastCheck   atomic.Int64          // UnixNano of the last full check
 }
 
-// OpenLive opens the generation in service at loc.
+// recheckAfter spaces full checks of the generation in service that read
+// failures trigger: a query that fails for another reason must not make the
+// server read its whole index over and over.
+const recheckAfter = 30 * time.Second
+
+// OpenLive opens the generation in service at loc, once it has passed its
+// manifest's check (OpenChecked).
 func OpenLive(loc string, log *slog.Logger) (*Live, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -40,7 +62,19 @@ func OpenLive(loc string, log *slog.Logger) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Live{loc: loc, log: log, cur: &generation{ix: ix, path: path}}, nil
+	l := &Live{loc: loc, log: log}
+	l.cur = l.newGeneration(ix, path)
+	return l, nil
+}
+
+func (l *Live) newGeneration(ix *Index, path string) *generation {
+	g := &generation{ix: ix, path: path}
+	_, err := os.Stat(filepath.Join(path, manifestName))
+	g.hasManifest = err == nil
+	if !g.hasManifest {
+		l.log.Warn("the index has no manifest (published by an older indexer): damage to its files cannot be detected; run the indexer again", "path", path)
+	}
+	return g
 }
 
 // acquire pins the current generation for one call.
@@ -63,23 +97,32 @@ func (l *Live) Path() string {
 }
 
 // Reload switches to the generation in service if it changed. It reports
-// whether it switched. A generation that fails to open is not switched to:
-// the server goes on with the one it has.
-func (l *Live) Reload() (bool, error) {
+// whether it switched. A generation that fails its check or fails to open
+// is not switched to: the server goes on with the one it has.
+func (l *Live) Reload() (bool, error) { return l.reload(false) }
+
+// reload is Reload; the watcher sets skipRefused so that a generation
+// refused as damaged is not read in full again every tick (an explicit
+// Reload, on SIGHUP, tries it again).
+func (l *Live) reload(skipRefused bool) (bool, error) {
 	l.reloadMu.Lock()
 	defer l.reloadMu.Unlock()
 	path, err := CurrentPath(l.loc)
 	if err != nil {
 		return false, fmt.Errorf("reload index: %w", err)
 	}
-	if path == l.Path() {
+	if path == l.Path() || skipRefused && path == l.refused {
 		return false, nil
 	}
-	ix, err := Open(path)
+	ix, err := OpenChecked(path)
 	if err != nil {
+		if errors.Is(err, ErrDamaged) {
+			l.refused = path
+		}
 		return false, fmt.Errorf("reload index: %w", err)
 	}
-	next := &generation{ix: ix, path: path}
+	l.refused = ""
+	next := l.newGeneration(ix, path)
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -105,7 +148,8 @@ func (l *Live) Reload() (bool, error) {
 }
 
 // Watch polls the location and reloads when a new generation is published,
-// until ctx ends. Reading one symbolic link per interval costs nothing.
+// until ctx ends, and checks the sizes of the files in service. Reading one
+// symbolic link and a stat per file per interval costs nothing.
 func (l *Live) Watch(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -114,11 +158,94 @@ func (l *Live) Watch(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := l.Reload(); err != nil {
+			if _, err := l.reload(true); err != nil {
 				l.log.Warn("index not reloaded", "err", err)
 			}
+			l.CheckServed(false)
 		}
 	}
+}
+
+// CheckServed checks the generation in service against its manifest: the
+// file sizes, and with full the checksums too. Damage found is logged and
+// reported by Health until another generation is put in service. A
+// generation whose directory is gone (the indexer removes old generations)
+// is still served from the files it holds open, and is not damaged.
+func (l *Live) CheckServed(full bool) {
+	g, err := l.acquire()
+	if err != nil {
+		return
+	}
+	defer g.inFlight.Done()
+	l.check(g, full)
+}
+
+func (l *Live) check(g *generation, full bool) {
+	if !g.hasManifest || g.damage.Load() != nil {
+		return
+	}
+	if full {
+		if !g.checking.CompareAndSwap(false, true) {
+			return
+		}
+		defer g.checking.Store(false)
+		g.lastCheck.Store(time.Now().UnixNano())
+	}
+	err := VerifyGeneration(g.path, full)
+	if errors.Is(err, ErrNoManifest) {
+		if _, statErr := os.Stat(g.path); statErr != nil {
+			return // removed from disk, served from open files
+		}
+		err = damaged(g.path, manifestName, "missing")
+	}
+	if err == nil {
+		return
+	}
+	if g.damage.CompareAndSwap(nil, &err) {
+		l.log.Error("the index in service is damaged; it goes on serving what it can until a good generation is published", "path", g.path, "err", err)
+	}
+}
+
+// noteFailure looks into a read of g that failed for reasons other than the
+// request's: if the files are damaged, a full check finds it. It runs in the
+// background, at most one at a time, and after a read that only damage
+// explains (ErrDamaged: a fault, a panic, an inconsistency) at most once
+// per second; after other failures at most once per recheckAfter.
+func (l *Live) noteFailure(g *generation, err error) {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	var reqErr *RequestError
+	if errors.As(err, &reqErr) {
+		return
+	}
+	wait := recheckAfter
+	if errors.Is(err, ErrDamaged) {
+		wait = time.Second
+	}
+	if time.Since(time.Unix(0, g.lastCheck.Load())) < wait {
+		return
+	}
+	g.inFlight.Add(1) // keep it open for the check
+	go func() {
+		defer g.inFlight.Done()
+		l.check(g, true)
+	}()
+}
+
+// Health is nil while the generation in service is sound, and otherwise the
+// error that says which of its files is damaged (it matches ErrDamaged).
+func (l *Live) Health() error {
+	g, err := l.acquire()
+	if err != nil {
+		return err
+	}
+	defer g.inFlight.Done()
+	if e := g.damage.Load(); e != nil {
+		return *e
+	}
+	return nil
 }
 
 // Close waits for in-flight calls and closes the index.
@@ -142,7 +269,9 @@ func (l *Live) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.Search(ctx, req)
+	res, err := g.ix.Search(ctx, req)
+	l.noteFailure(g, err)
+	return res, err
 }
 
 // Record returns one record from the current generation.
@@ -152,7 +281,9 @@ func (l *Live) Record(ctx context.Context, id string) (report.Record, error) {
 		return report.Record{}, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.Record(ctx, id)
+	rec, err := g.ix.Record(ctx, id)
+	l.noteFailure(g, err)
+	return rec, err
 }
 
 // Export streams matching records from the current generation.
@@ -162,7 +293,15 @@ func (l *Live) Export(ctx context.Context, req Request, fn func(report.Record) e
 		return err
 	}
 	defer g.inFlight.Done()
-	return g.ix.Export(ctx, req, fn)
+	var fnErr error
+	err = g.ix.Export(ctx, req, func(r report.Record) error {
+		fnErr = fn(r)
+		return fnErr
+	})
+	if fnErr == nil { // the caller's own failures say nothing of the index
+		l.noteFailure(g, err)
+	}
+	return err
 }
 
 // DocCount is the number of records in the current generation.

@@ -6,6 +6,7 @@ import (
 	"ctbtsearch/report"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // validate checks a request against the limits and fills in defaults.
@@ -60,7 +62,7 @@ func validate(req *Request) error {
 			return &RequestError{Param: f.param, Msg: fmt.Sprintf("at most %d %s values can be selected at once", MaxFilterValues, f.param)}
 		}
 		for _, v := range f.values {
-			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > 100 || strings.TrimSpace(v) == "" {
+			if !utf8.ValidString(v) || len(v) > maxFilterValueBytes || strings.TrimSpace(v) == "" {
 				return &RequestError{Param: f.param, Msg: fmt.Sprintf("%s value %q is not valid", f.param, v)}
 			}
 		}
@@ -105,7 +107,9 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	from := (req.Page - 1) * req.Size
 	m, err := ix.runShards(ctx, comp.query, &req, from+req.Size, true)
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", req.Query, err)
+		// The query is left out of errors: they are logged, and what people
+		// search for is not the operator's business (see web's request log).
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	defer m.release()
 	out := &Result{
@@ -121,9 +125,9 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	terms := dedupe(comp.highlight)
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
-			rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
+			rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
-				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
+				return nil, fmt.Errorf("search: document %d/%d: %w", c.shard, c.doc, err)
 			}
 			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
 		}
@@ -168,6 +172,7 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 		go func() {
 			defer wg.Done()
 			r := &m.runs[i]
+			defer guardReads(&r.err, debug.SetPanicOnFault(true))
 			r.cols, r.release, r.err = sh.snapshot(ctx)
 			if r.err != nil {
 				return
@@ -374,10 +379,11 @@ func monthLabel(m string) string {
 }
 
 // Record returns one record by id.
-func (ix *Index) Record(ctx context.Context, id string) (report.Record, error) {
-	if id == "" || len(id) > 200 || !utf8.ValidString(id) {
+func (ix *Index) Record(ctx context.Context, id string) (_ report.Record, err error) {
+	if id == "" || len(id) > maxRecordIDBytes || !utf8.ValidString(id) {
 		return report.Record{}, ErrNotFound
 	}
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	cols, release, err := ix.shards[ix.shardIndex(id)].snapshot(ctx)
 	if err != nil {
 		return report.Record{}, fmt.Errorf("record %s: %w", id, err)
@@ -403,17 +409,42 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 	}
 	m, err := ix.runShards(ctx, comp.query, &req, MaxExportRows, false)
 	if err != nil {
-		return fmt.Errorf("export %q: %w", req.Query, err)
+		return fmt.Errorf("export: %w", err)
 	}
 	defer m.release()
 	for _, c := range m.top {
-		rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
+		rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
 		if err != nil {
-			return fmt.Errorf("export %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
+			return fmt.Errorf("export: document %d/%d: %w", c.shard, c.doc, err)
 		}
 		if err := fn(rec); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxFilterValueBytes bounds one filter value: the longest is a report id,
+// a file name up to its first dot, at most 255 bytes on common file systems.
+const maxFilterValueBytes = 256
+
+// maxRecordIDBytes bounds a record id: a report id, which is a file name
+// (at most 255 bytes on common file systems) up to its first dot, a dash
+// and an ordinal.
+const maxRecordIDBytes = 255 + 16
+
+// loadRecordGuarded is loadRecord with read faults and panics turned into
+// errors (see guardReads). Export calls its callback between loads, outside
+// the guard, so a panic of the caller's is not taken for a damaged index.
+//
+// The document is one a search has just found, so it must exist: if it
+// cannot be found, the index contradicts itself, which is damage, not an
+// unknown record (before, it surfaced as a 404 of the search page).
+func loadRecordGuarded(r bindex.IndexReader, id bindex.IndexInternalID) (_ report.Record, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
+	rec, err := loadRecord(r, id)
+	if errors.Is(err, ErrNotFound) {
+		return report.Record{}, &ReadError{Value: "a document found by the search has no stored record"}
+	}
+	return rec, err
 }

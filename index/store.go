@@ -6,8 +6,12 @@ import (
 	"ctbtsearch/internal/fold"
 	"ctbtsearch/report"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
+	"io/fs"
 	"iter"
 	"os"
 	"path/filepath"
@@ -22,7 +26,7 @@ import (
 // a symbolic link, "current", naming the one in service:
 //
 //	DIR/current -> gen-20261127T131700.000000001
-//	DIR/gen-20261127T131700.000000001/   (a Bleve index)
+//	DIR/gen-20261127T131700.000000001/   (a Bleve index and its manifest.json)
 //	DIR/.lock                            (held while a build runs)
 //
 // A new generation is built in a temporary directory beside the others and
@@ -98,17 +102,30 @@ func CurrentPath(loc string) (string, error) {
 	return filepath.Join(loc, target), nil
 }
 
-// OpenCurrent opens the generation in service at loc, read-only.
+// OpenCurrent opens the generation in service at loc, read-only, after
+// checking its files against its manifest (see OpenChecked).
 func OpenCurrent(loc string) (*Index, string, error) {
 	path, err := CurrentPath(loc)
 	if err != nil {
 		return nil, "", err
 	}
-	ix, err := Open(path)
+	ix, err := OpenChecked(path)
 	if err != nil {
 		return nil, "", err
 	}
 	return ix, path, nil
+}
+
+// OpenChecked opens a generation read-only once its files match the sizes
+// and checksums its manifest recorded when it was published: a damaged
+// generation is refused with an error naming the file, which matches
+// ErrDamaged, before any of it is mapped into memory. A generation without
+// a manifest (published before manifests existed) is opened unchecked.
+func OpenChecked(path string) (*Index, error) {
+	if err := VerifyGeneration(path, true); err != nil && !errors.Is(err, ErrNoManifest) {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	return Open(path)
 }
 
 // Publish builds a new generation at loc from reports and puts it in
@@ -141,6 +158,49 @@ func PublishStream(ctx context.Context, loc string, records int, reports iter.Se
 		return "", err
 	}
 	defer unlock()
+	return publishLocked(ctx, loc, records, reports, progress)
+}
+
+// PublishUnlessChanged is Publish for a server that found no usable index
+// at loc — none, or the one in service at seen ("" for none) — and builds
+// one itself. Where another build is running (a second server started at
+// the same moment, or an indexer) it waits for the lock instead of failing,
+// calling waiting once; if by then the generation in service is no longer
+// seen, the other build made it and nothing is built. It returns the
+// generation in service and whether it built it.
+func PublishUnlessChanged(ctx context.Context, loc, seen string, reports []*report.Report, waiting func()) (path string, built bool, err error) {
+	if err := os.MkdirAll(loc, 0o755); err != nil {
+		return "", false, fmt.Errorf("publish index: %w", err)
+	}
+	unlock, err := lockLocationWait(ctx, loc, waiting)
+	if err != nil {
+		return "", false, err
+	}
+	defer unlock()
+	cur, err := CurrentPath(loc)
+	switch {
+	case err == nil && cur != seen:
+		return cur, false, nil
+	case err != nil && !errors.Is(err, ErrNoIndex):
+		return "", false, err
+	}
+	records := 0
+	for _, r := range reports {
+		records += len(r.Records)
+	}
+	path, err = publishLocked(ctx, loc, records, func(yield func(*report.Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, nil)
+	return path, err == nil, err
+}
+
+// publishLocked builds and publishes a generation; the caller holds the
+// location's lock.
+func publishLocked(ctx context.Context, loc string, records int, reports iter.Seq2[*report.Report, error], progress func(records int)) (path string, err error) {
 	removeLeftovers(loc)
 
 	tmp, err := os.MkdirTemp(loc, tmpPrefix)
@@ -168,6 +228,9 @@ func PublishStream(ctx context.Context, loc string, records int, reports iter.Se
 		return "", fmt.Errorf("publish index: close: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("publish index: %w", err)
+	}
+	if err := writeManifest(filepath.Join(tmp, "index")); err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
 	if err := syncTree(tmp); err != nil {
@@ -220,6 +283,9 @@ func removeLeftovers(loc string) {
 	}
 }
 
+// errBuildRunning is why a location cannot be locked: another build holds it.
+var errBuildRunning = errors.New("another indexer is building there")
+
 // lockLocation takes an exclusive, non-blocking lock: a second indexer gets
 // a clear error instead of waiting or corrupting the first one's work.
 func lockLocation(loc string) (func(), error) {
@@ -230,7 +296,7 @@ func lockLocation(loc string) (func(), error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("lock index location %s: another indexer is building there", loc)
+			return nil, fmt.Errorf("lock index location %s: %w", loc, errBuildRunning)
 		}
 		return nil, fmt.Errorf("lock index location %s: %w", loc, err)
 	}
@@ -238,6 +304,30 @@ func lockLocation(loc string) (func(), error) {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
+}
+
+// lockWaitPoll is how often lockLocationWait tries the lock again: a build
+// of the sample takes about 100 ms.
+const lockWaitPoll = 50 * time.Millisecond
+
+// lockLocationWait takes the location's lock, waiting for a build in
+// progress to end (and calling waiting once, if not nil, when it has to),
+// until ctx ends. flock itself cannot be interrupted, so it polls.
+func lockLocationWait(ctx context.Context, loc string, waiting func()) (func(), error) {
+	for first := true; ; first = false {
+		unlock, err := lockLocation(loc)
+		if err == nil || !errors.Is(err, errBuildRunning) {
+			return unlock, err
+		}
+		if first && waiting != nil {
+			waiting()
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the build at %s: %w", loc, ctx.Err())
+		case <-time.After(lockWaitPoll):
+		}
+	}
 }
 
 // syncTree flushes every file of a finished build to disk before it is put
@@ -274,4 +364,132 @@ func syncDir(p string) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// manifestName is the file, inside a generation, that lists the size and
+// checksum of every other file of it as published.
+const manifestName = "manifest.json"
+
+// ErrNoManifest means a generation has no manifest: it was published by a
+// version of the indexer that did not write one, and cannot be checked.
+var ErrNoManifest = errors.New("the generation has no manifest (published by an older indexer); it cannot be checked")
+
+type manifest struct {
+	Files []manifestFile `json:"files"`
+}
+
+type manifestFile struct {
+	Path   string `json:"path"` // relative to the generation, with /
+	Size   int64  `json:"size"`
+	CRC32C uint32 `json:"crc32c"`
+}
+
+// crc32c is the Castagnoli table, computed in hardware on amd64 and arm64:
+// checking a generation costs little more than reading it. The checksum is
+// against accidental damage (a truncated copy, a bad disk, a stray write);
+// whoever can write to the index location is trusted (docs/SECURITY.md).
+var crc32c = crc32.MakeTable(crc32.Castagnoli)
+
+// writeManifest records the size and checksum of every file under dir.
+func writeManifest(dir string) error {
+	var m manifest
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		size, sum, err := checksumFile(p)
+		if err != nil {
+			return err
+		}
+		m.Files = append(m.Files, manifestFile{Path: filepath.ToSlash(rel), Size: size, CRC32C: sum})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	data, err := json.MarshalIndent(m, "", "\t")
+	if err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifestName), data, 0o644); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return nil
+}
+
+func checksumFile(p string) (int64, uint32, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer f.Close()
+	h := crc32.New(crc32c)
+	n, err := io.Copy(h, f)
+	return n, h.Sum32(), err
+}
+
+// VerifyGeneration checks the files of the generation at path against its
+// manifest: that each exists with its recorded size and, when full is set,
+// its recorded checksum. Sizes alone cost a stat per file, which is how a
+// server watches the generation it serves; checksums read everything, which
+// it does before putting a generation in service and when a read fails.
+// A mismatch is an error naming the file that matches ErrDamaged; a missing
+// manifest (or generation) is ErrNoManifest.
+func VerifyGeneration(path string, full bool) error {
+	data, err := os.ReadFile(filepath.Join(path, manifestName))
+	if errors.Is(err, os.ErrNotExist) {
+		return ErrNoManifest
+	}
+	if err != nil {
+		return fmt.Errorf("check generation %s: %w", filepath.Base(path), err)
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil || len(m.Files) == 0 {
+		return damaged(path, manifestName, "the manifest is unreadable")
+	}
+	for _, f := range m.Files {
+		p := filepath.Join(path, filepath.FromSlash(f.Path))
+		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
+			return damaged(path, manifestName, fmt.Sprintf("the manifest names %q, outside the generation", f.Path))
+		}
+		st, err := os.Stat(p)
+		if err != nil {
+			return damaged(path, f.Path, "missing")
+		}
+		if st.Size() != f.Size {
+			return damaged(path, f.Path, fmt.Sprintf("%d bytes, published with %d", st.Size(), f.Size))
+		}
+		if !full {
+			continue
+		}
+		_, sum, err := checksumFile(p)
+		if err != nil {
+			return damaged(path, f.Path, err.Error())
+		}
+		if sum != f.CRC32C {
+			return damaged(path, f.Path, "its content changed since it was published (checksum mismatch)")
+		}
+	}
+	return nil
+}
+
+// DamagedError says which file of a generation is damaged and how.
+type DamagedError struct {
+	Generation string // the generation's directory name, gen-…
+	File       string // relative to it
+	Problem    string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("index generation %s is damaged: %s: %s", e.Generation, e.File, e.Problem)
+}
+
+func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
+
+func damaged(path, file, problem string) error {
+	return &DamagedError{Generation: filepath.Base(path), File: file, Problem: problem}
 }

@@ -529,3 +529,94 @@ func TestFingerprintCoversGazetteer(t *testing.T) {
 		t.Errorf("fingerprint unchanged after a mapping edit: %s", got)
 	}
 }
+
+// Publish records every file of a generation in its manifest, and
+// VerifyGeneration finds each kind of damage, naming the file.
+func TestVerifyGeneration(t *testing.T) {
+	one, _ := reportSets(t)
+	model, err := Publish(t.Context(), filepath.Join(t.TempDir(), "model"), one, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyGeneration(model, true); err != nil {
+		t.Fatalf("a fresh generation: %v", err)
+	}
+	var segment string
+	filepath.WalkDir(model, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".zap") {
+			segment, _ = filepath.Rel(model, p)
+		}
+		return err
+	})
+	overwrite := func(t *testing.T, p string, off int64, data string) {
+		f, err := os.OpenFile(p, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if _, err := f.WriteAt([]byte(data), off); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		damage    func(t *testing.T, gen string)
+		sizesOnly bool   // found by the size check alone
+		want      string // in the error; "" for no error
+	}{
+		{"untouched", func(t *testing.T, gen string) {}, true, ""},
+		{"truncated segment", func(t *testing.T, gen string) {
+			st, _ := os.Stat(filepath.Join(gen, segment))
+			os.Truncate(filepath.Join(gen, segment), st.Size()-1)
+		}, true, segment + ": "},
+		{"segment grown", func(t *testing.T, gen string) {
+			st, _ := os.Stat(filepath.Join(gen, segment))
+			os.Truncate(filepath.Join(gen, segment), st.Size()+4096)
+		}, true, segment + ": "},
+		{"missing segment", func(t *testing.T, gen string) { os.Remove(filepath.Join(gen, segment)) }, true, segment + ": missing"},
+		{"one byte changed", func(t *testing.T, gen string) { overwrite(t, filepath.Join(gen, segment), 500, "\x00") }, false, "checksum mismatch"},
+		{"bolt file overwritten", func(t *testing.T, gen string) {
+			overwrite(t, filepath.Join(gen, "shard-0", "store", "root.bolt"), 4096, strings.Repeat("x", 400))
+		}, false, "root.bolt"},
+		{"garbage manifest", func(t *testing.T, gen string) { os.WriteFile(filepath.Join(gen, manifestName), []byte("{"), 0o644) }, true, "manifest is unreadable"},
+		{"manifest naming a file outside", func(t *testing.T, gen string) {
+			os.WriteFile(filepath.Join(gen, manifestName), []byte(`{"files":[{"path":"../x","size":1}]}`), 0o644)
+		}, true, "outside the generation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gen := filepath.Join(t.TempDir(), "gen-1")
+			if out, err := exec.Command("cp", "-a", model, gen).CombinedOutput(); err != nil {
+				t.Skipf("cp -a: %v %s", err, out)
+			}
+			tc.damage(t, gen)
+			for _, full := range []bool{false, true} {
+				err := VerifyGeneration(gen, full)
+				found := !full && tc.sizesOnly || full
+				switch {
+				case tc.want == "" || !found:
+					if err != nil {
+						t.Errorf("VerifyGeneration(full=%v) = %v, want nil", full, err)
+					}
+				case err == nil || !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "gen-1"):
+					t.Errorf("VerifyGeneration(full=%v) = %v, want ErrDamaged naming gen-1 and %q", full, err, tc.want)
+				}
+			}
+			if _, err := OpenChecked(gen); (err == nil) != (tc.want == "") {
+				t.Errorf("OpenChecked = %v", err)
+			}
+		})
+	}
+	t.Run("no manifest", func(t *testing.T) {
+		gen := filepath.Join(t.TempDir(), "gen-1")
+		exec.Command("cp", "-a", model, gen).Run()
+		os.Remove(filepath.Join(gen, manifestName))
+		if err := VerifyGeneration(gen, true); !errors.Is(err, ErrNoManifest) {
+			t.Errorf("VerifyGeneration = %v, want ErrNoManifest", err)
+		}
+		ix, err := OpenChecked(gen) // generations of older indexers still open
+		if err != nil {
+			t.Fatalf("OpenChecked = %v", err)
+		}
+		ix.Close()
+	})
+}

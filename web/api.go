@@ -69,9 +69,11 @@ type expansionJSON struct {
 }
 
 type healthJSON struct {
-	Status    string `json:"status"`
+	Status    string `json:"status"` // "ok" or "degraded"
 	Documents uint64 `json:"documents"`
+	Reason    string `json:"reason,omitempty"` // why it is degraded
 	Version   string `json:"version,omitempty"`
+	Revision  string `json:"revision,omitempty"`
 }
 
 // search is the one search call behind the HTML page and the JSON API:
@@ -101,9 +103,25 @@ func (s *server) apiRecord(c echo.Context) error {
 	return c.JSON(http.StatusOK, normalRecord(rec))
 }
 
+// healthChecker is implemented by a Searcher that can tell when the index it
+// serves is damaged (index.Live). Health returns nil while all is well.
+type healthChecker interface {
+	Health() error
+}
+
+// healthz answers 200 while the server can do its job and 503 with the
+// reason while the index it serves is damaged, so that a load balancer or
+// an orchestrator stops sending traffic or restarts it.
 func (s *server) healthz(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, healthJSON{Status: "ok", Documents: s.s.DocCount(), Version: s.version})
+	h := healthJSON{Status: "ok", Documents: s.s.DocCount(), Version: s.version, Revision: s.revision}
+	status := http.StatusOK
+	if hc, ok := s.s.(healthChecker); ok {
+		if err := hc.Health(); err != nil {
+			status, h.Status, h.Reason = http.StatusServiceUnavailable, "degraded", err.Error()
+		}
+	}
+	return c.JSON(status, h)
 }
 
 // requestFrom parses the request's query string into a search request.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,11 +29,30 @@ type errorJSON struct {
 // It is installed as Echo's HTTPErrorHandler and called by observe.
 func (s *server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
-		// Too late to change the status; all we can do is tell the operator.
-		s.logFailure(c, http.StatusInternalServerError, err)
+		// Too late to change the status. A client that went away is not a
+		// failure of ours; anything else is, and the operator must hear of
+		// it. Either way the connection is cut (see observe), so that the
+		// client cannot take a partial body for a whole one.
+		c.Set(abortKey, true)
+		if clientGone(c, err) {
+			c.Set(outcomeKey, outcomeClientGone)
+			return
+		}
+		c.Set(outcomeKey, outcomeCutShort)
+		s.logFailure(c, c.Response().Status, err)
+		return
+	}
+	if clientGone(c, err) {
+		// Nobody will read an answer. Nginx's 499 says so in the request
+		// log and the metrics, where a 503 would look like our failure.
+		c.Set(outcomeKey, outcomeClientGone)
+		c.Response().WriteHeader(statusClientClosedRequest)
 		return
 	}
 	status, msg := s.classify(c, err)
+	if errors.Is(err, errExportsBusy) {
+		c.Response().Header().Set("Retry-After", exportRetryAfter)
+	}
 
 	var reqErr *index.RequestError
 	switch {
@@ -78,13 +100,39 @@ func (s *server) classify(c echo.Context, err error) (int, string) {
 			slog.String("method", c.Request().Method),
 			slog.String("path", c.Request().URL.Path), slog.Any("err", err))
 		return http.StatusServiceUnavailable, "the search took too long; please try a narrower query"
-	case errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
-		// The client went away. Nobody will read the answer and nothing is
-		// broken, so this is not worth an error log line.
-		return http.StatusServiceUnavailable, "request cancelled"
+	case errors.Is(err, errExportsBusy):
+		return http.StatusServiceUnavailable, err.Error()
 	}
 	s.logFailure(c, http.StatusInternalServerError, err)
 	return http.StatusInternalServerError, internalErrorMessage
+}
+
+// statusClientClosedRequest is nginx's status for a request whose client
+// closed the connection before the answer; it is only ever logged.
+const statusClientClosedRequest = 499
+
+// Keys of what handleError tells observe through the echo.Context.
+const (
+	abortKey   = "web.abort"   // cut the connection: the response cannot be completed
+	outcomeKey = "web.outcome" // how a request ended, when not with its status
+)
+
+// Outcomes logged with a request whose status does not tell the whole story.
+const (
+	outcomeClientGone = "client disconnected"
+	outcomeCutShort   = "response cut short by a server error"
+)
+
+// clientGone reports whether err means the client is no longer there to read
+// the answer: it closed the connection (the request's context is cancelled,
+// or writing fails with a broken pipe or a reset) or stopped reading until
+// the server's write timeout expired.
+func clientGone(c echo.Context, err error) bool {
+	if errors.Is(err, context.Canceled) && errors.Is(c.Request().Context().Err(), context.Canceled) {
+		return true
+	}
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 func (s *server) logFailure(c echo.Context, status int, err error) {

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -9,32 +12,47 @@ import (
 	"ctbtsearch/report"
 )
 
-// maxIDBytes bounds a record id. Real ids are a report id plus an ordinal,
-// such as "a62-ctbt-universality-17", well under this.
-const maxIDBytes = 128
+// maxIDBytes bounds a record id. An id is a report id, which is a file name
+// up to its first dot (at most 255 bytes on common file systems), then "-"
+// and an ordinal: "a62-ctbt-universality-017", "第62届 报告-017".
+const maxIDBytes = 255 + 16
 
-// validID reports whether id could be a record id: ASCII letters, digits,
-// '-', '_' and '.', not starting with '.'. Anything else cannot name a record,
-// so it is answered without asking the index.
+// validID reports whether id could be a record id: valid UTF-8 without
+// control characters, at most maxIDBytes, and not a dot segment. File names
+// give such ids — Chinese, spaces, '%', '#', '?' and all — so that every
+// record can be opened; anything else cannot name a record and is answered
+// without asking the index. (Control characters are refused here as in the
+// report filter, params.go; a file name holding one should be refused by the
+// indexer.)
 func validID(id string) bool {
-	if id == "" || len(id) > maxIDBytes || id[0] == '.' {
+	if id == "" || len(id) > maxIDBytes || id == "." || id == ".." || !utf8.ValidString(id) {
 		return false
 	}
-	for _, c := range []byte(id) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
+	return !strings.ContainsFunc(id, unicode.IsControl)
+}
+
+// pathParam returns the path parameter name as the client meant it, %-escapes
+// decoded once. Echo routes on the request's raw path when Go keeps one
+// (only when the client escaped differently from Go's default, e.g. "%2F" or
+// lower-case hex) and on the decoded path otherwise, so its parameters come
+// escaped or not depending on the client: decoding them always would turn a
+// "%" of an id such as "50% 报告-001" into an error, never decoding them would
+// miss every id a client escaped its own way.
+func pathParam(c echo.Context, name string) (string, bool) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, true
 	}
-	return true
+	v, err := url.PathUnescape(v)
+	return v, err == nil
 }
 
 // record fetches the record named by the :id path parameter. An id that
 // cannot exist is a 404 like an unknown one: to the client both simply name
 // no record.
 func (s *server) record(c echo.Context) (report.Record, error) {
-	// Echo hands over path parameters still %-escaped.
-	id, err := url.PathUnescape(c.Param("id"))
-	if err != nil || !validID(id) {
+	id, ok := pathParam(c, "id")
+	if !ok || !validID(id) {
 		return report.Record{}, index.ErrNotFound
 	}
 	return s.s.Record(c.Request().Context(), id)

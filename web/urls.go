@@ -106,8 +106,9 @@ func hasFilters(req index.Request) bool {
 	return len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports) > 0
 }
 
-// recordURL is the page of one record. Ids are validated to be URL-safe, but
-// escaping costs nothing and keeps a surprising id from breaking the link.
+// recordURL is the page of one record. Ids come from file names and may hold
+// anything but a '/' and control characters (Chinese, spaces, '%', '?',
+// '#'): escaping makes them one path segment, which record() decodes again.
 func recordURL(id string) string { return "/records/" + url.PathEscape(id) }
 
 // hitURL is the page of one record opened from the results of req. It

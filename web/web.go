@@ -55,19 +55,33 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is shown in page footers and /healthz.
 	Version string
+	// Revision, the VCS revision the binary was built from, is shown in
+	// /healthz.
+	Revision string
 	// RequestTimeout bounds the context handed to the Searcher. Zero means
 	// DefaultRequestTimeout; a negative value disables the bound.
 	RequestTimeout time.Duration
+	// MaxExports bounds the CSV exports running at once; more are refused
+	// with a 503 and Retry-After. Zero means DefaultMaxExports.
+	MaxExports int
+	// ExportStallTimeout is how long a piece of an export may wait for the
+	// client to take it before the export is cut and its slot freed. Zero
+	// means DefaultExportStallTimeout.
+	ExportStallTimeout time.Duration
 }
 
 // server holds what the handlers share. One server backs one Echo instance.
 type server struct {
-	s       Searcher
-	log     *slog.Logger
-	version string
-	views   *views
-	static  *staticFiles
-	metrics *metrics
+	s        Searcher
+	log      *slog.Logger
+	version  string
+	revision string
+	views    *views
+	static   *staticFiles
+	metrics  *metrics
+	exports  chan struct{} // one token per running CSV export
+
+	exportStall time.Duration
 }
 
 // New builds the whole web application around s.
@@ -93,12 +107,22 @@ func New(s Searcher, opts Options) *echo.Echo {
 	if err != nil {
 		panic(err)
 	}
+	maxExports := opts.MaxExports
+	if maxExports <= 0 {
+		maxExports = DefaultMaxExports
+	}
 	srv := &server{
-		s:       s,
-		log:     log,
-		version: opts.Version,
-		static:  st,
-		metrics: newMetrics(s),
+		s:        s,
+		log:      log,
+		version:  opts.Version,
+		revision: opts.Revision,
+		static:   st,
+		metrics:  newMetrics(s),
+		exports:  make(chan struct{}, maxExports),
+	}
+	srv.exportStall = opts.ExportStallTimeout
+	if srv.exportStall <= 0 {
+		srv.exportStall = DefaultExportStallTimeout
 	}
 	srv.views, err = newViews(embeddedFiles, st.url, opts.Version)
 	if err != nil {
@@ -116,6 +140,7 @@ func New(s Searcher, opts Options) *echo.Echo {
 	e.Use(securityHeaders)
 	e.Use(srv.observe)
 	e.Use(srv.recoverPanic)
+	e.Use(compress())
 	e.Use(middleware.BodyLimit(maxBodyBytes))
 	if timeout > 0 {
 		e.Use(requestTimeout(timeout))

@@ -9,7 +9,8 @@
 //
 //	-index   index location, as built by the indexer command
 //	         (env CTBT_INDEX; default: the user cache directory, e.g. ~/.cache/ctbtsearch/index)
-//	-addr    address to listen on (env CTBT_ADDR; default :8080)
+//	-addr    address to listen on (env CTBT_ADDR; default localhost:8080,
+//	         reachable from this machine only; -addr :8080 serves others)
 //	-reload  how often to look for a newly published index (env CTBT_RELOAD; default 2s)
 //
 // When the location holds no index yet, search builds one from the sample
@@ -35,15 +36,24 @@ import (
 	"time"
 
 	"ctbtsearch/index"
+	// Imported first of all for its side effect: SIGHUP is caught from the
+	// first millisecond (see the package).
+	_ "ctbtsearch/internal/hangup"
 	"ctbtsearch/web"
 )
+
+// defaultAddr is loopback only, as Elasticsearch and Meilisearch do by
+// default: a researcher's laptop must not serve its index and /metrics to
+// the whole network because someone ran `go run ./cmd/search`. Serving
+// others is a decision: -addr :8080, best behind a proxy (docs/SECURITY.md).
+const defaultAddr = "localhost:8080"
 
 // Server timeouts: generous for people on slow links, short enough that idle
 // or stalled connections cannot pile up.
 const (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
-	writeTimeout      = 60 * time.Second // a 10,000-row CSV export on a slow link
+	writeTimeout      = 60 * time.Second // CSV exports set their own deadlines, piece by piece (web/csv.go)
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 15 * time.Second
 )
@@ -95,7 +105,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("search", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	indexDir := fs.String("index", "", "index location (env CTBT_INDEX; default: the user cache directory)")
-	addr := fs.String("addr", envOr("CTBT_ADDR", ":8080"), "address to listen on (env CTBT_ADDR)")
+	addr := fs.String("addr", envOr("CTBT_ADDR", defaultAddr), "address to listen on; :8080 serves other machines too (env CTBT_ADDR)")
 	reloadDefault, err := time.ParseDuration(envOr("CTBT_RELOAD", "2s"))
 	if err != nil {
 		return fmt.Errorf("CTBT_RELOAD: %w", err)
@@ -128,8 +138,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	version, revision := buildVersion()
 	srv := &http.Server{
-		Handler:           web.New(live, web.Options{Logger: log}),
+		Handler:           web.New(live, web.Options{Logger: log, Version: version, Revision: revision}),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -171,6 +182,31 @@ func reloadOnHangup(ctx context.Context, live *index.Live, log *slog.Logger, hup
 			}
 		}
 	}
+}
+
+// buildVersion is the module version and VCS revision the binary was built
+// from, as the Go toolchain recorded them ("(devel)" and no revision when
+// built without VCS information, e.g. with -buildvcs=false). A revision
+// built from a modified tree ends in "-dirty".
+func buildVersion() (version, revision string) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	version = info.Main.Version
+	modified := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if revision != "" && modified {
+		revision += "-dirty"
+	}
+	return version, revision
 }
 
 func displayAddr(a net.Addr) string {

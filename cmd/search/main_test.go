@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -405,5 +406,38 @@ func TestSIGHUPDuringStartup(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Errorf("server did not stop on SIGTERM")
+	}
+}
+
+// Without -addr or CTBT_ADDR the server listens on loopback only: before, it
+// listened on every interface (:8080) and a laptop served its index and
+// /metrics to the network.
+func TestDefaultAddressIsLoopback(t *testing.T) {
+	isolateEnv(t)
+	var stdout, stderr testutil.SyncBuffer
+	if err := run(context.Background(), []string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("run -h = %v", err)
+	}
+	m := regexp.MustCompile(`-addr string\n.*\(default "([^"]*)"\)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no default address in the usage:\n%s", stderr.String())
+	}
+	host, port, err := net.SplitHostPort(m[1])
+	if err != nil || port != "8080" {
+		t.Fatalf("default address %q: %v", m[1], err)
+	}
+	ips, err := net.DefaultResolver.LookupIP(context.Background(), "ip", host)
+	if err != nil || len(ips) == 0 {
+		t.Fatalf("default host %q: %v", host, err)
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			t.Errorf("default address %s reaches %s, not loopback only", m[1], ip)
+		}
+	}
+	// And the way to serve others, which the README documents, still works.
+	s := startServer(t, "-index", filepath.Join(t.TempDir(), "index"), "-addr", ":0")
+	if !strings.HasPrefix(s.base, "http://localhost:") {
+		t.Errorf("announced %s for -addr :0", s.base)
 	}
 }
