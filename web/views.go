@@ -55,6 +55,9 @@ func (v *views) render(c echo.Context, status int, name string, data any) error 
 // pageMeta is what the layout needs from every page.
 type pageMeta struct {
 	Title string // the part of <title> before the product name; "" for the home page
+	// HasFilters: the page has filters under id="filters", and the layout
+	// offers a link to skip to them.
+	HasFilters bool
 }
 
 // errorView is the HTML error page.
