@@ -282,6 +282,40 @@ func TestBrowserAccessibility(t *testing.T) {
 		})
 	}
 
+	// The state facet's find box: typing narrows the list, rarer states
+	// behind "show more" included; Enter filters by what was typed.
+	t.Run("find a state", func(t *testing.T) {
+		if err := chromedp.Do(bctx, chromedp.EmulateViewport(wideWidth, wideHeight)); err != nil {
+			t.Fatal(err)
+		}
+		open("/", 200)
+		if err := chromedp.Do(bctx, chromedp.SendKeys("#find-state", "japan")); err != nil {
+			t.Fatalf("typing in the find box: %v", err)
+		}
+		var got struct {
+			Visible []string `json:"visible"`
+			Status  string   `json:"status"`
+		}
+		evalJSON("reading the state list", `({
+			visible: [...document.querySelectorAll("#filters .facet ul.fvs > li")]
+				.filter(li => li.closest("section").querySelector("#find-state") && li.getClientRects().length > 0)
+				.map(li => li.querySelector(".name").textContent),
+			status: document.getElementById("find-state-status").textContent,
+		})`, &got)
+		if len(got.Visible) != 1 || !strings.HasPrefix(got.Visible[0], "日本") || got.Status != "找到 1 项" {
+			t.Errorf("after typing japan the list shows %q, status %q; want only 日本 and 找到 1 项", got.Visible, got.Status)
+		}
+		resp, err := chromedp.RunResponse(bctx, chromedp.KeyEvent(kb.Enter))
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("pressing Enter in the find box: %v", err)
+		}
+		var chips string
+		evalJSON("reading the chips", `document.querySelector(".chips")?.textContent ?? ""`, &chips)
+		if !strings.Contains(chips, "日本") {
+			t.Errorf("after Enter the chips read %q, want the state 日本", chips)
+		}
+	})
+
 	if shot := os.Getenv("SCREENSHOT"); shot != "" {
 		if err := chromedp.Do(bctx, chromedp.EmulateViewport(narrowWidth, narrowHeight)); err != nil {
 			t.Fatal(err)
