@@ -28,7 +28,8 @@ const (
 	minGraphicsContrast = 3.0 // 1.4.11: bars, highlight underlines, control borders, focus indicators
 	minFocusOutline     = 2.0 // px: an outline thinner than this is not a visible indicator
 	minTouchTarget      = 44.0
-	maxTabsToFilters    = 10 // from the top of a results page
+	maxTabsToFilters    = 10  // from the top of a results page
+	maxFocusWalk        = 300 // Tab presses through one page; the busiest has about 80 controls
 	narrowWidth         = 390
 	narrowHeight        = 844
 	wideWidth           = 1280
@@ -72,7 +73,9 @@ const a11yJS = `window.__a11y = (() => {
 			const el = document.activeElement;
 			if (!el || el === document.body) return {what: "nothing", visible: false, problem: "nothing has focus"};
 			const s = getComputedStyle(el), r = el.getBoundingClientRect();
-			const out = {what: describe(el), inFilters: !!el.closest("#filters"),
+			const path = [];
+			for (let e = el; e && e !== document.body; e = e.parentElement) path.unshift(e.tagName + ":" + [...e.parentElement.children].indexOf(e));
+			const out = {what: describe(el), path: path.join("/"), inFilters: !!el.closest("#filters"),
 				skipToFilters: el.matches("a.skip[href='#filters']"), visible: true, problem: "",
 				width: r.width, height: r.height};
 			const c = rgb(s.outlineColor);
@@ -137,6 +140,7 @@ type axeViolation struct {
 
 type focusInfo struct {
 	What          string  `json:"what"`
+	Path          string  `json:"path"` // the element's place in the document, to tell controls apart
 	InFilters     bool    `json:"inFilters"`
 	SkipToFilters bool    `json:"skipToFilters"`
 	Visible       bool    `json:"visible"`
@@ -278,6 +282,37 @@ func TestBrowserAccessibility(t *testing.T) {
 				t.Errorf("no filter reached in %d Tab presses; focus went %s", maxTabsToFilters, strings.Join(path, " → "))
 			} else {
 				t.Logf("first filter reached in %d Tab presses: %s", len(path), strings.Join(path, " → "))
+			}
+		})
+	}
+
+	// Every control of the busiest pages, in tab order, shows its focus.
+	for _, p := range []string{search("q", query, "size", "5"), "/", hitURL(res.Hits[0].ID, index.Request{Query: query})} {
+		t.Run("focus visible on "+p, func(t *testing.T) {
+			for _, size := range []struct{ w, h int64 }{{wideWidth, wideHeight}, {narrowWidth, narrowHeight}} {
+				if err := chromedp.Do(bctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
+					t.Fatal(err)
+				}
+				open(p, 200)
+				seen := map[string]bool{}
+				for press := 1; press <= maxFocusWalk; press++ {
+					if err := chromedp.Do(bctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+						t.Fatal(err)
+					}
+					var f focusInfo
+					evalJSON("reading the focus", fmt.Sprintf(`__a11y.focus(%g, %g)`, minFocusOutline, minGraphicsContrast), &f)
+					if f.What == "nothing" || seen[f.Path] {
+						break // past the last control, or round again
+					}
+					seen[f.Path] = true
+					if !f.Visible {
+						t.Errorf("%d px, Tab %d: focus on %s is not visible: %s", size.w, press, f.What, f.Problem)
+					}
+				}
+				if len(seen) < 5 {
+					t.Errorf("%d px: only %d controls reached by Tab", size.w, len(seen))
+				}
+				t.Logf("%d px: %d controls in tab order", size.w, len(seen))
 			}
 		})
 	}
