@@ -98,15 +98,15 @@ const a11yJS = `window.__a11y = (() => {
 			const out = [];
 			const add = (el, kind, colour) => {
 				const c = rgb(colour);
-				if (!c || c.a === 0) { out.push({what: kind + " " + describe(el), ratio: 0}); return; }
-				out.push({what: kind + " " + describe(el), ratio: ratio(c, bg(el.parentElement))});
+				if (!c || c.a === 0) { out.push({kind, what: describe(el), ratio: 0}); return; }
+				out.push({kind, what: describe(el), ratio: ratio(c, bg(el.parentElement))});
 			};
 			for (const el of document.querySelectorAll(".bar")) {
 				if (el.getBoundingClientRect().height > 0) add(el, "histogram bar", getComputedStyle(el).backgroundColor);
 			}
 			for (const el of document.querySelectorAll("mark")) {
 				const s = getComputedStyle(el);
-				if (parseFloat(s.borderBottomWidth) < 2) out.push({what: "highlight without an underline " + describe(el), ratio: 0});
+				if (parseFloat(s.borderBottomWidth) < 2) out.push({kind: "highlight without an underline", what: describe(el), ratio: 0});
 				else add(el, "highlight underline", s.borderBottomColor);
 			}
 			for (const el of document.querySelectorAll("input[type=search], select, .box")) {
@@ -151,6 +151,7 @@ type focusInfo struct {
 }
 
 type graphic struct {
+	Kind  string  `json:"kind"`
 	What  string  `json:"what"`
 	Ratio float64 `json:"ratio"`
 }
@@ -237,10 +238,17 @@ func TestBrowserAccessibility(t *testing.T) {
 				}
 				var gs []graphic
 				evalJSON("measuring graphics", `__a11y.graphics()`, &gs)
+				lowest := map[string]float64{}
 				for _, g := range gs {
 					if g.Ratio < minGraphicsContrast {
-						t.Errorf("%s: contrast %.2f:1, want at least %.0f:1", g.What, g.Ratio, minGraphicsContrast)
+						t.Errorf("%s %s: contrast %.2f:1, want at least %.0f:1", g.Kind, g.What, g.Ratio, minGraphicsContrast)
 					}
+					if r, ok := lowest[g.Kind]; !ok || g.Ratio < r {
+						lowest[g.Kind] = g.Ratio
+					}
+				}
+				for kind, r := range lowest {
+					t.Logf("lowest contrast of a %s: %.2f:1", kind, r)
 				}
 				if size.w == narrowWidth {
 					var small []string
@@ -267,6 +275,8 @@ func TestBrowserAccessibility(t *testing.T) {
 				path = append(path, f.What)
 				if !f.Visible {
 					t.Errorf("Tab %d: focus on %s is not visible: %s", press, f.What, f.Problem)
+				} else {
+					t.Logf("Tab %d: %s, outline contrast %.2f:1", press, f.What, f.Ratio)
 				}
 				if size.w == narrowWidth && (f.Width < minTouchTarget-0.5 || f.Height < minTouchTarget-0.5) && f.SkipToFilters {
 					t.Errorf("Tab %d: skip link %s is %.0f×%.0f px", press, f.What, f.Width, f.Height)
