@@ -16,9 +16,9 @@ type RecordDetail struct {
 	// ReportInfo is the record's report as the index lists it; its ID is ""
 	// when the index keeps nothing about that report.
 	ReportInfo ReportInfo
-	// Prev and Next are the ids of the rows before and after this one in
-	// the report's table; "" at either end.
-	Prev, Next string
+	// Prev and Next are the rows before and after this one in the report's
+	// table; nil at either end.
+	Prev, Next *report.Record
 	// Marked holds the record's text fields whole as HTML: every character
 	// escaped, matches of the query in <mark>…</mark> (the contract of
 	// Hit.Highlights, but never cut into fragments).
@@ -50,10 +50,10 @@ func (ix *Index) RecordDetail(ctx context.Context, id, query string) (RecordDeta
 	// The table's order is in the ids (report.RecordID); the index is asked
 	// whether the rows either side exist, rather than trusting a row count.
 	if n, ok := report.RecordOrdinal(rec.Report, rec.ID); ok {
-		if d.Prev, err = ix.existingID(ctx, rec.Report, n-1); err != nil {
+		if d.Prev, err = ix.row(ctx, rec.Report, n-1); err != nil {
 			return RecordDetail{}, err
 		}
-		if d.Next, err = ix.existingID(ctx, rec.Report, n+1); err != nil {
+		if d.Next, err = ix.row(ctx, rec.Report, n+1); err != nil {
 			return RecordDetail{}, err
 		}
 	}
@@ -71,20 +71,20 @@ func (ix *Index) RecordDetail(ctx context.Context, id, query string) (RecordDeta
 	return d, nil
 }
 
-// existingID is the id of the ordinal-th row of a report when the index has
-// it, "" otherwise.
-func (ix *Index) existingID(ctx context.Context, reportID string, ordinal int) (string, error) {
+// row is the ordinal-th row of a report when the index has it, nil
+// otherwise.
+func (ix *Index) row(ctx context.Context, reportID string, ordinal int) (*report.Record, error) {
 	if ordinal < 1 {
-		return "", nil
+		return nil, nil
 	}
-	id := report.RecordID(reportID, ordinal)
-	switch _, err := ix.Record(ctx, id); {
+	rec, err := ix.Record(ctx, report.RecordID(reportID, ordinal))
+	switch {
 	case errors.Is(err, ErrNotFound):
-		return "", nil
+		return nil, nil
 	case err != nil:
-		return "", err
+		return nil, err
 	}
-	return id, nil
+	return &rec, nil
 }
 
 // markWhole renders the whole text as escaped HTML with the terms marked.

@@ -36,8 +36,14 @@ func TestRecordDetailNeighbours(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d.Prev != tc.wantPrev || d.Next != tc.want {
-					t.Errorf("neighbours of %s = %q, %q; want %q, %q", d.ID, d.Prev, d.Next, tc.wantPrev, tc.want)
+				id := func(r *report.Record) string {
+					if r == nil {
+						return ""
+					}
+					return r.ID
+				}
+				if id(d.Prev) != tc.wantPrev || id(d.Next) != tc.want {
+					t.Errorf("neighbours of %s = %q, %q; want %q, %q", d.ID, id(d.Prev), id(d.Next), tc.wantPrev, tc.want)
 				}
 				if d.ReportInfo.ID != d.Report || d.ReportInfo.Year == 0 {
 					t.Errorf("report info = %+v, want the report %s with its year", d.ReportInfo, d.Report)

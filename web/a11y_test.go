@@ -90,7 +90,7 @@ func TestRecordPage(t *testing.T) {
 	// Prev and next lead to rows of the same report that exist, and keep
 	// the search in their URL.
 	for _, rel := range []string{"prev", "next"} {
-		m := regexp.MustCompile(`<a rel="` + rel + `" href="/records/([^"?]+)\?([^"]*)"`).FindStringSubmatch(page)
+		m := regexp.MustCompile(`<a rel="` + rel + `" href="/records/([^"?]+)\?([^"]*)">(?:‹ 上一条：)?([^<]*?)(?: ›)?</a>`).FindStringSubmatch(page)
 		if m == nil {
 			t.Errorf("no %s link on a middle row", rel)
 			continue
@@ -101,8 +101,12 @@ func TestRecordPage(t *testing.T) {
 		if html.UnescapeString(m[2]) != search {
 			t.Errorf("%s link carries %q, want the search %q", rel, html.UnescapeString(m[2]), search)
 		}
-		if rec := a.get(t, "/records/"+m[1]); rec.Code != http.StatusOK {
-			t.Errorf("%s link: status %d", rel, rec.Code)
+		rec := a.get(t, "/records/"+m[1])
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s link: status %d", rel, rec.Code)
+		}
+		if state := strings.TrimPrefix(m[3], "下一条："); !strings.Contains(rec.Body.String(), "<h1>"+state) {
+			t.Errorf("%s link is named %q, not after the state of the row it leads to", rel, m[3])
 		}
 	}
 	firstID := all.Hits[0].ID

@@ -174,6 +174,8 @@ type recordView struct {
 	ReportURL         string
 	SectionURL        string
 	PrevURL, NextURL  string // the neighbouring rows of the report's table; "" at the ends
+	PrevState         string // their states, which name the links
+	NextState         string
 	JSONURL           string
 }
 
@@ -281,11 +283,11 @@ func (s *server) recordPage(c echo.Context) error {
 	}
 	// The neighbours keep the search, so the marks and the back link
 	// follow the reader along the table.
-	if d.Prev != "" {
-		view.PrevURL = hitURL(d.Prev, back)
+	if d.Prev != nil {
+		view.PrevURL, view.PrevState = hitURL(d.Prev.ID, back), d.Prev.State
 	}
-	if d.Next != "" {
-		view.NextURL = hitURL(d.Next, back)
+	if d.Next != nil {
+		view.NextURL, view.NextState = hitURL(d.Next.ID, back), d.Next.State
 	}
 	return s.views.render(c, http.StatusOK, "record", view)
 }
