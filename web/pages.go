@@ -65,6 +65,7 @@ type option struct {
 type hitView struct {
 	report.Record
 	URL         string // the record page, carrying the search so it can link back
+	Rank        int    // position in the whole result list, from 1: tells apart links with the same state and period
 	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
@@ -362,8 +363,8 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		reportLabels[fv.Value] = fv.Label
 	}
 	v.FirstRank = (cmp.Or(res.Page, 1)-1)*cmp.Or(res.Size, index.DefaultPageSize) + 1
-	for _, h := range res.Hits {
-		hv := hitView{Record: h.Record, URL: hitURL(h.ID, req), ReportLabel: cmp.Or(reportLabels[h.Report], reportLabel(h.Record))}
+	for i, h := range res.Hits {
+		hv := hitView{Record: h.Record, URL: hitURL(h.ID, req), Rank: v.FirstRank + i, ReportLabel: cmp.Or(reportLabels[h.Report], reportLabel(h.Record))}
 		for _, f := range h.Highlights["activity"] {
 			hv.ActivityHL = append(hv.ActivityHL, trustedHighlight(f))
 		}

@@ -1307,15 +1307,26 @@ func TestAccessibleNames(t *testing.T) {
 		name, target string
 		check        func(t *testing.T, page string)
 	}{
-		{"hit links are named by state and period", "/?size=100", func(t *testing.T, page string) {
-			names := regexp.MustCompile(`<h2 class="hit-title"><a href="[^"]+"><span class="state">([^<]+)</span> <span class="period">([^<]+)</span></a>`).FindAllStringSubmatch(page, -1)
+		{"hit links have distinct names", "/?size=100", func(t *testing.T, page string) {
+			names := regexp.MustCompile(`<h2 class="hit-title"><a href="[^"]+"><span class="state">([^<]+)</span> <span class="period">([^<]+)</span><span class="sr">([^<]+)</span></a>`).FindAllStringSubmatch(page, -1)
 			hits := strings.Count(page, `<li class="hit">`)
+			seen := map[string]bool{}
+			for _, n := range names {
+				name := n[1] + " " + n[2] + n[3]
+				if seen[name] {
+					t.Errorf("two links are named %s", name)
+				}
+				seen[name] = true
+			}
 			if hits < 50 || len(names) != hits {
 				t.Errorf("%d named hit links for %d hits", len(names), hits)
 			}
+			if len(names) > 0 && names[0][3] != "（第 1 条）" {
+				t.Errorf("the first hit's link ends in %q, want its rank", names[0][3])
+			}
 		}},
 		{"ranks continue on later pages", "/?page=2&size=10", func(t *testing.T, page string) {
-			if !strings.Contains(page, `<ol class="hits" start="11">`) {
+			if !strings.Contains(page, `<ol class="hits" start="11">`) || !strings.Contains(page, `（第 11 条）`) {
 				t.Errorf("page 2 does not number its hits from 11")
 			}
 		}},
