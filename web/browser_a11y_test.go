@@ -159,7 +159,8 @@ type graphic struct {
 // TestBrowserAccessibility checks every page type in headless Chromium at
 // 1280 and 390 px against WCAG 2.2 AA: axe-core finds no violation of any
 // impact; bars, highlights and control borders have 3:1 contrast; on the
-// phone every control is at least 44 px; and from the top of a results page
+// phone every control is at least 44 px and no page scrolls sideways; every
+// control shows its focus; and from the top of a results page
 // the keyboard reaches the first filter within maxTabsToFilters presses,
 // with a visible focus indicator at every step.
 //
@@ -251,6 +252,12 @@ func TestBrowserAccessibility(t *testing.T) {
 					t.Logf("lowest contrast of a %s: %.2f:1", kind, r)
 				}
 				if size.w == narrowWidth {
+					// 1.4.10 Reflow: nothing wider than the phone's screen.
+					var wide int
+					evalJSON("measuring the page width", `document.documentElement.scrollWidth`, &wide)
+					if wide > narrowWidth {
+						t.Errorf("the page is %d px wide on a %d px screen: it scrolls sideways", wide, narrowWidth)
+					}
 					var small []string
 					evalJSON("measuring touch targets", fmt.Sprintf(`__a11y.smallTargets(%g)`, minTouchTarget), &small)
 					for _, s := range small {
