@@ -83,6 +83,12 @@ func TestRecordPage(t *testing.T) {
 	if dir := mid.Source[:strings.LastIndex(mid.Source, "/")+1]; dir == "" || strings.Contains(page, dir) {
 		t.Errorf("the record page shows the local directory %q, or the source %q has none", dir, mid.Source)
 	}
+	if !strings.Contains(page, "已标出检索词“附件2 国家”的匹配之处") {
+		t.Error("the page does not say that the query's matches are marked")
+	}
+	if other := a.get(t, "/records/"+mid.ID+"?"+q("q", "zzzz")).Body.String(); strings.Contains(other, "<mark>") || strings.Contains(other, "已标出检索词") {
+		t.Error("a query that does not match the record still claims marks")
+	}
 	if strings.Contains(page, "undocs.org") {
 		t.Error("a link to undocs.org without a symbol")
 	}

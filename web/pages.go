@@ -164,6 +164,7 @@ type recordView struct {
 	Activity, Comment template.HTML
 	Footnotes         []template.HTML
 	Query             string // that search's query, "" without one
+	Marked            bool   // the query matched somewhere in the text
 	BackURL           string // the results the record was opened from; "/" without them
 	ReportLabel       string // 第62届会议
 	Symbol            string // the report's document symbol, A/62/50; "" when unknown
@@ -282,6 +283,7 @@ func (s *server) recordPage(c echo.Context) error {
 	for _, f := range d.Marked.Footnotes {
 		view.Footnotes = append(view.Footnotes, trustedHighlight(f))
 	}
+	view.Marked = strings.Contains(d.Marked.Activity+d.Marked.Comment+strings.Join(d.Marked.Footnotes, ""), markOpen)
 	// The neighbours keep the search, so the marks and the back link
 	// follow the reader along the table.
 	if d.Prev != nil {
