@@ -112,3 +112,26 @@ func recordIDs(recs []report.Record) []string {
 	}
 	return ids
 }
+
+// BenchmarkRecordDetail is the index's share of a record page: the record,
+// its two neighbours and the query compiled and marked, against
+// BenchmarkRecord's single lookup.
+func BenchmarkRecordDetail(b *testing.B) {
+	ix := openTestIndex(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := ix.RecordDetail(ctx, "a62-ctbt-universality-032", "附件2国家 英国"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	ix := openTestIndex(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := ix.Record(ctx, "a62-ctbt-universality-032"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
