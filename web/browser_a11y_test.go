@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -92,8 +94,8 @@ const a11yJS = `window.__a11y = (() => {
 			return out;
 		},
 		// Graphics that carry meaning, each with its contrast against its
-		// surroundings: histogram bars, the highlight's underline, the
-		// borders of inputs and tick boxes.
+		// surroundings: histogram bars, the highlight's underline, ticked
+		// boxes, the borders of inputs and tick boxes.
 		graphics() {
 			const out = [];
 			const add = (el, kind, colour) => {
@@ -109,6 +111,7 @@ const a11yJS = `window.__a11y = (() => {
 				if (parseFloat(s.borderBottomWidth) < 2) out.push({kind: "highlight without an underline", what: describe(el), ratio: 0});
 				else add(el, "highlight underline", s.borderBottomColor);
 			}
+			for (const el of document.querySelectorAll(".fv.on .box")) add(el, "ticked box", getComputedStyle(el).backgroundColor);
 			for (const el of document.querySelectorAll("input[type=search], select, .box")) {
 				if (el.getBoundingClientRect().width > 0) add(el, "control border", getComputedStyle(el).borderTopColor);
 			}
@@ -333,6 +336,32 @@ func TestBrowserAccessibility(t *testing.T) {
 			}
 		})
 	}
+
+	// In forced colours (Windows contrast themes) the bars, ticked boxes
+	// and highlights keep a colour of their own.
+	t.Run("forced colours", func(t *testing.T) {
+		setForced := func(v string) error {
+			_, err := chromedp.Call(bctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "forced-colors", Value: v}}})
+			return err
+		}
+		if err := setForced("active"); err != nil {
+			t.Fatal(err)
+		}
+		defer setForced("")
+		open(search("q", query, "state", res.Hits[0].State), 200)
+		var gs []graphic
+		evalJSON("measuring graphics", `__a11y.graphics()`, &gs)
+		for _, g := range gs {
+			if g.Ratio < minGraphicsContrast {
+				t.Errorf("forced colours: %s %s: contrast %.2f:1", g.Kind, g.What, g.Ratio)
+			}
+		}
+		if !slices.ContainsFunc(gs, func(g graphic) bool { return g.Kind == "ticked box" }) {
+			t.Error("no ticked box measured on a page with a state ticked")
+		}
+		t.Logf("forced colours: %d graphics measured", len(gs))
+	})
 
 	// The state facet's find box: typing narrows the list, rarer states
 	// behind "show more" included; Enter filters by what was typed.
