@@ -263,3 +263,19 @@ func TestLongFacets(t *testing.T) {
 		t.Error("a state typed in English finds nothing")
 	}
 }
+
+// TestRecordPageEscapesQuery: the query carried to a record page reaches it
+// only escaped, in the marks and in the links, even when it matches.
+func TestRecordPageEscapesQuery(t *testing.T) {
+	a := sampleApp(t)
+	const evil = `国家 <script>alert(1)</script> "x'`
+	hit := a.search(t, q("q", "国家", "size", "1")).Hits[0]
+	page := a.get(t, "/records/"+hit.ID+"?"+q("q", evil)).Body.String()
+	if strings.Contains(page, "<script>alert") {
+		t.Errorf("the query reached the record page unescaped")
+	}
+	if !strings.Contains(page, "<mark>国家</mark>") || !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the page does not mark 国家 and show the rest of the query escaped")
+	}
+	checkNoInlineCode(t, "record page", page)
+}
