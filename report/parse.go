@@ -438,7 +438,7 @@ func (p *parser) finish() {
 		rec := pr.Record
 		rec.Activity = fold.Clean(strings.Join(pr.activity, " "))
 		rec.Comment = fold.Clean(strings.Join(pr.comment, " "))
-		rec.ID = fmt.Sprintf("%s-%03d", p.rep.ID, i+1)
+		rec.ID = RecordID(p.rep.ID, i+1)
 		rec.Session = p.rep.Session
 		rec.Footnotes = []string{}
 		seen := map[string]bool{}

@@ -28,6 +28,7 @@ import (
 type searchView struct {
 	pageMeta
 	Query        string
+	Heading      string       // the page's <h1>: what the results are of
 	MaxQuery     int          // maxlength of the query box
 	Error        *searchError // set when the search was refused; nothing else below Hidden is then set
 	QueryInvalid bool         // the query itself is at fault: the box is marked aria-invalid
@@ -37,9 +38,9 @@ type searchView struct {
 	Total        uint64
 	Took         string
 	Hits         []hitView
-	States       []facetLink
-	Sections     []facetLink
-	Reports      []facetLink
+	States       *facetGroup // nil when the facet has no values
+	Sections     *facetGroup
+	Reports      *facetGroup
 	Months       []yearBars
 	Chips        []chip
 	ClearAllURL  string // the search without filters; "" when none is set
@@ -64,16 +65,43 @@ type option struct {
 type hitView struct {
 	report.Record
 	URL         string // the record page, carrying the search so it can link back
-	Rank        int    // position in the whole result list, from 1
+	Rank        int    // position in the whole result list, from 1: tells apart links with the same state and period
 	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
 }
 
+// facetGroup is one filter in the side bar: a heading and its values, the
+// rarer ones behind "show more", with a box to find a value in long lists.
+type facetGroup struct {
+	Param string // the URL parameter it sets; also names its elements' ids
+	Title string
+	Shown []facetLink // the most frequent values and every selected one
+	More  []facetLink // the rest, behind "show more"; nil for short lists
+	Find  *facetFind  // nil for short lists
+}
+
+// facetFind is the box that finds a value of a long facet by name. Without
+// JavaScript it is a form adding what was typed as a filter (the index takes
+// names as people type them: 英国, Japan); app.js narrows the list instead.
+type facetFind struct {
+	Label, Placeholder string
+	Hidden             []field // the rest of the search, page reset
+}
+
+// facetShown is how many values a facet lists before "show more". Ten fill
+// a phone screen at 44 px a row; facetSlack more are listed rather than
+// hidden behind a "show more" that would reveal only a few.
+const (
+	facetShown = 10
+	facetSlack = 5
+)
+
 type facetLink struct {
 	Value    string
 	Label    string // what the link says
-	Note     string // secondary text, e.g. the state's English name
+	English  string // the state's English name, shown beside the Chinese one
+	Note     string // secondary text for the link's title, e.g. a report's id
 	Count    int
 	Selected bool
 	Annex2   bool
@@ -130,13 +158,27 @@ type searchError struct {
 
 type recordView struct {
 	pageMeta
-	Record      report.Record
-	BackURL     string // the results the record was opened from; "/" without them
-	ReportLabel string // 第62届会议
-	StateURL    string
-	ReportURL   string
-	SectionURL  string
-	JSONURL     string
+	Record report.Record
+	// The text fields with the matches of the search the record was opened
+	// from marked (trustedHighlight); the whole text when nothing matches.
+	Activity, Comment template.HTML
+	Footnotes         []template.HTML
+	Query             string // that search's query, "" without one
+	Marked            bool   // the query matched somewhere in the text
+	BackURL           string // the results the record was opened from; "/" without them
+	ReportLabel       string // 第62届会议
+	Symbol            string // the report's document symbol, A/62/50; "" when unknown
+	SymbolURL         string // the document on the UN's document system
+	Year              int    // the year the report is cited by; 0 when unknown
+	SourceFile        string // the report file's base name, never a local path
+	SourceLine        string // the row's line in that file; "" when unknown
+	StateURL          string // every record of the state, across all reports
+	ReportURL         string
+	SectionURL        string
+	PrevURL, NextURL  string // the neighbouring rows of the report's table; "" at the ends
+	PrevState         string // their states, which name the links
+	NextState         string
+	JSONURL           string
 }
 
 // histogramLevels is the number of bar heights the stylesheet defines
@@ -206,26 +248,86 @@ func (s *server) searchErrorPage(c echo.Context, reqErr *index.RequestError) err
 }
 
 func (s *server) recordPage(c echo.Context) error {
-	rec, err := s.record(c)
+	id, err := recordID(c)
 	if err != nil {
 		return err
 	}
 	// The search this record was opened from, as hitURL encoded it. Anything
 	// invalid in it (an edited or truncated link) is dropped: it only
-	// shapes the back link and must not stand between anyone and the record.
+	// shapes the back link and the marks and must not stand between anyone
+	// and the record.
 	v, _ := url.ParseQuery(c.Request().URL.RawQuery)
 	back, _ := validPart(v)
+	d, err := s.s.RecordDetail(c.Request().Context(), id, back.Query)
+	if err != nil {
+		return err
+	}
+	rec := d.Record
 	view := recordView{
 		pageMeta:    pageMeta{Title: rec.State + " · " + rec.Period},
 		Record:      rec,
+		Activity:    trustedHighlight(d.Marked.Activity),
+		Comment:     trustedHighlight(d.Marked.Comment),
+		Query:       back.Query,
 		BackURL:     searchURL(back),
 		ReportLabel: reportLabel(rec),
+		Symbol:      d.ReportInfo.Symbol,
+		SymbolURL:   undocsURL(d.ReportInfo.Symbol),
+		Year:        d.ReportInfo.Year,
 		StateURL:    searchURL(index.Request{States: []string{rec.State}}),
 		ReportURL:   searchURL(index.Request{Reports: []string{rec.Report}}),
 		SectionURL:  searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
 		JSONURL:     "/api" + recordURL(rec.ID),
 	}
+	view.SourceFile, view.SourceLine = sourcePlace(rec.Source)
+	for _, f := range d.Marked.Footnotes {
+		view.Footnotes = append(view.Footnotes, trustedHighlight(f))
+	}
+	view.Marked = strings.Contains(d.Marked.Activity+d.Marked.Comment+strings.Join(d.Marked.Footnotes, ""), markOpen)
+	// The neighbours keep the search, so the marks and the back link
+	// follow the reader along the table.
+	if d.Prev != nil {
+		view.PrevURL, view.PrevState = hitURL(d.Prev.ID, back), d.Prev.State
+	}
+	if d.Next != nil {
+		view.NextURL, view.NextState = hitURL(d.Next.ID, back), d.Next.State
+	}
 	return s.views.render(c, http.StatusOK, "record", view)
+}
+
+// undocsBase is the UN's document system, which resolves a document symbol
+// to the document in the language of the path's first segment.
+const undocsBase = "https://undocs.org/zh/"
+
+// undocsURL links to the Chinese edition of the document with this symbol,
+// or "" when the symbol is unknown. Each segment is escaped on its own: the
+// slashes of A/62/50 belong to the path.
+func undocsURL(symbol string) string {
+	if symbol == "" {
+		return ""
+	}
+	parts := strings.Split(symbol, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return undocsBase + strings.Join(parts, "/")
+}
+
+// sourcePlace splits a record's source, "file:line", into the file's base
+// name and the line. Readers cite the report, not our disk: the directories
+// the indexer read it from are dropped (either separator, as an index may
+// have been built on Windows).
+func sourcePlace(source string) (file, line string) {
+	file = source
+	if i := strings.LastIndexByte(source, ':'); i >= 0 {
+		if _, err := strconv.Atoi(source[i+1:]); err == nil {
+			file, line = source[:i], source[i+1:]
+		}
+	}
+	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
+		file = file[i+1:]
+	}
+	return file, line
 }
 
 func (s *server) newSearchView(req index.Request, res *index.Result) searchView {
@@ -244,6 +346,7 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 	if req.Query != "" {
 		v.Title = req.Query
 	}
+	v.Heading = resultsHeading(req)
 
 	// Forms carry the rest of the state in hidden fields, so a new query
 	// keeps the filters and a new sort keeps the query; both restart at page 1.
@@ -273,21 +376,28 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		v.Hits = append(v.Hits, hv)
 	}
 
-	v.States = facetLinks(req, paramState, res.Facets.State, func(fv index.FacetValue) (string, string) {
-		return fv.Value, fv.Label
+	states := facetLinks(req, paramState, res.Facets.State, func(fv index.FacetValue) (string, string) {
+		return fv.Value, ""
 	})
+	for i, fv := range res.Facets.State {
+		states[i].English = fv.Label
+	}
+	v.States = newFacetGroup(req, paramState, "国家", states, &facetFind{Label: "查找国家", Placeholder: "查找国家：日本、Japan…"})
 	sections := slices.Clone(res.Facets.Section)
 	slices.SortFunc(sections, func(a, b index.FacetValue) int { return cmp.Compare(a.Value, b.Value) })
-	v.Sections = facetLinks(req, paramSection, sections, func(fv index.FacetValue) (string, string) {
+	v.Sections = newFacetGroup(req, paramSection, "部分", facetLinks(req, paramSection, sections, func(fv index.FacetValue) (string, string) {
 		return fv.Value + " " + sectionTitle(fv.Value, fv.Label), ""
-	})
-	v.Reports = facetLinks(req, paramReport, res.Facets.Report, func(fv index.FacetValue) (string, string) {
+	}), nil)
+	// Report ids cannot be typed as people cite reports, so that list gets
+	// no find box, only "show more".
+	v.Reports = newFacetGroup(req, paramReport, "报告", facetLinks(req, paramReport, res.Facets.Report, func(fv index.FacetValue) (string, string) {
 		if fv.Label != "" {
 			return fv.Label, fv.Value
 		}
 		return fv.Value, ""
-	})
+	}), nil)
 	v.Months = monthHistogram(req, res.Facets.Month)
+	v.HasFilters = v.States != nil || v.Sections != nil || v.Reports != nil || v.Months != nil
 
 	v.Chips = chips(req, res.Facets.Report)
 	if hasFilters(req) {
@@ -357,6 +467,53 @@ func facetLinks(req index.Request, param string, fvs []index.FacetValue, label f
 	return out
 }
 
+// newFacetGroup lists a facet's values, the most frequent first as the
+// index orders them, and moves all but facetShown of a long list behind
+// "show more"; selected values always stay in sight. find, when given, is
+// offered for long lists only. It returns nil for a facet without values.
+func newFacetGroup(req index.Request, param, title string, links []facetLink, find *facetFind) *facetGroup {
+	if len(links) == 0 {
+		return nil
+	}
+	g := &facetGroup{Param: param, Title: title}
+	if len(links) <= facetShown+facetSlack {
+		g.Shown = links
+		return g
+	}
+	for i, l := range links {
+		if i < facetShown || l.Selected {
+			g.Shown = append(g.Shown, l)
+		} else {
+			g.More = append(g.More, l)
+		}
+	}
+	if find != nil {
+		rest := req
+		rest.Query, rest.Page, rest.Sort = "", 0, ""
+		find.Hidden = nil
+		if req.Query != "" {
+			find.Hidden = append(find.Hidden, field{paramQuery, req.Query})
+		}
+		find.Hidden = append(find.Hidden, fields(encodeRequest(rest))...)
+		if req.Sort != "" {
+			find.Hidden = append(find.Hidden, field{paramSort, req.Sort})
+		}
+		g.Find = find
+	}
+	return g
+}
+
+// resultsHeading is the <h1> of a results page: what the results are of.
+func resultsHeading(req index.Request) string {
+	switch {
+	case req.Query != "":
+		return "“" + req.Query + "”的检索结果"
+	case hasFilters(req):
+		return "筛选结果"
+	}
+	return "全部活动记录"
+}
+
 func filterValues(req index.Request, param string) []string {
 	switch param {
 	case paramState:
@@ -371,9 +528,11 @@ func filterValues(req index.Request, param string) []string {
 	return nil
 }
 
-// monthTicks label a few months under the histogram. Each label sits in its
-// month's grid column (see .ticks in style.css), so it lines up with the bar.
-var monthTicks = map[int]string{1: "1月", 6: "6月", 12: "12月"}
+// monthTicks label a few months under the histogram. Each label is inside
+// its month's cell, so it stays under its bar however the cells wrap.
+// Quarters: on narrow screens the twelve months wrap into two rows of six,
+// and each row then starts with a label (1月, 7月).
+var monthTicks = map[int]string{1: "1月", 4: "4月", 7: "7月", 10: "10月"}
 
 // monthHistogram lays the month facet out as one row of twelve bars per year,
 // so gaps and busy periods show at a glance. Bar heights are relative to the

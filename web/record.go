@@ -47,13 +47,22 @@ func pathParam(c echo.Context, name string) (string, bool) {
 	return v, err == nil
 }
 
-// record fetches the record named by the :id path parameter. An id that
+// recordID is the record id named by the :id path parameter. An id that
 // cannot exist is a 404 like an unknown one: to the client both simply name
 // no record.
-func (s *server) record(c echo.Context) (report.Record, error) {
+func recordID(c echo.Context) (string, error) {
 	id, ok := pathParam(c, "id")
 	if !ok || !validID(id) {
-		return report.Record{}, index.ErrNotFound
+		return "", index.ErrNotFound
+	}
+	return id, nil
+}
+
+// record fetches the record named by the :id path parameter.
+func (s *server) record(c echo.Context) (report.Record, error) {
+	id, err := recordID(c)
+	if err != nil {
+		return report.Record{}, err
 	}
 	return s.s.Record(c.Request().Context(), id)
 }

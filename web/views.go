@@ -17,7 +17,8 @@ type views struct {
 	pages map[string]*template.Template
 }
 
-// pageNames are the pages under templates/, each rendered inside layout.html.
+// pageNames are the pages under templates/, each rendered inside layout.html
+// with the shared parts of partials.html.
 var pageNames = []string{"search", "record", "error"}
 
 // newViews parses the templates once, at start-up, so a broken template stops
@@ -29,7 +30,7 @@ func newViews(fsys fs.FS, static func(string) (string, error), version string) (
 	}
 	v := &views{pages: map[string]*template.Template{}}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parsing template %s: %w", name, err)
 		}
@@ -55,6 +56,9 @@ func (v *views) render(c echo.Context, status int, name string, data any) error 
 // pageMeta is what the layout needs from every page.
 type pageMeta struct {
 	Title string // the part of <title> before the product name; "" for the home page
+	// HasFilters: the page has filters under id="filters", and the layout
+	// offers a link to skip to them.
+	HasFilters bool
 }
 
 // errorView is the HTML error page.

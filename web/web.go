@@ -31,6 +31,10 @@ type Searcher interface {
 	Search(ctx context.Context, req index.Request) (*index.Result, error)
 	// Record returns one record; index.ErrNotFound when the id is unknown.
 	Record(ctx context.Context, id string) (report.Record, error)
+	// RecordDetail returns one record with its report, its neighbouring
+	// rows and its text marked for query; index.ErrNotFound when the id is
+	// unknown.
+	RecordDetail(ctx context.Context, id, query string) (index.RecordDetail, error)
 	// Export calls fn for every record matching req, in sort order, up to
 	// index.MaxExportRows records.
 	Export(ctx context.Context, req index.Request, fn func(report.Record) error) error
