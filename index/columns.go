@@ -30,7 +30,7 @@ type columns struct {
 	state, section, report []int32  // per document: ordinal, -1 when absent
 	monthOff               []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
 	monthOrd               []uint16
-	start, end             []int32 // days since 1970-01-01
+	start, end             []int32  // days since 1970-01-01
 	yearOff                []uint32 // years of doc d: yearOrd[yearOff[d]:yearOff[d+1]], ascending
 	yearOrd                []uint16
 }

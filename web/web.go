@@ -36,6 +36,16 @@ type Searcher interface {
 	Export(ctx context.Context, req index.Request, fn func(report.Record) error) error
 	// DocCount is the number of records in the index.
 	DocCount() uint64
+	// Reports lists the reports of the index, newest session first.
+	Reports() []index.ReportInfo
+	// Overview is the state × report matrix of a search.
+	Overview(ctx context.Context, req index.OverviewRequest) (*index.Overview, error)
+	// StateHistory is one state's records across the reports;
+	// index.ErrUnknownState for a code the gazetteer does not know.
+	StateHistory(ctx context.Context, code string) (*index.StateHistory, error)
+	// Compare sets two reports side by side; an unknown report id is a
+	// *index.RequestError.
+	Compare(ctx context.Context, a, b string) (*index.Comparison, error)
 }
 
 // DefaultRequestTimeout bounds one request when Options.RequestTimeout is
@@ -127,6 +137,13 @@ func New(s Searcher, opts Options) *echo.Echo {
 	e.Match(get, "/api/search", srv.apiSearch)
 	e.Match(get, "/api/search.csv", srv.apiSearchCSV)
 	e.Match(get, "/api/records/:id", srv.apiRecord)
+	e.Match(get, "/overview", srv.overviewPage)
+	e.Match(get, "/api/overview", srv.apiOverview)
+	e.Match(get, "/api/overview.csv", srv.apiOverviewCSV)
+	e.Match(get, "/states/:code", srv.statePage)
+	e.Match(get, "/api/states/:code", srv.apiState)
+	e.Match(get, "/compare", srv.comparePage)
+	e.Match(get, "/api/compare", srv.apiCompare)
 	e.Match(get, "/static/*", srv.static.serve)
 	e.Match(get, "/healthz", srv.healthz)
 	e.Match(get, "/metrics", echo.WrapHandler(srv.metrics.handler()))
