@@ -146,14 +146,9 @@ func (ix *Index) Compare(ctx context.Context, a, b string) (*Comparison, error) 
 		}
 		out.States = append(out.States, *sc)
 	}
-	rows := make([]OverviewRow, len(out.States))
-	for i, s := range out.States {
-		rows[i].State = s.State
-	}
-	keys := stateSortKeys(rows)
 	order := map[string]int{StatusBoth: 0, StatusOnlyA: 1, StatusOnlyB: 2}
 	slices.SortFunc(out.States, func(x, y StateComparison) int {
-		return cmp.Or(order[x.Status]-order[y.Status], cmp.Compare(keys[x.State], keys[y.State]), cmp.Compare(x.State, y.State))
+		return cmp.Or(order[x.Status]-order[y.Status], compareNames(x.State, y.State))
 	})
 
 	// Pairs: load the records of the states in both reports.

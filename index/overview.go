@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -236,23 +237,36 @@ func sortBySession(infos []ReportInfo) {
 // sortRows orders the rows by total or by name, names in pinyin order as a
 // Chinese reader looks them up, ties by name.
 func sortRows(rows []OverviewRow, by string) {
-	keys := stateSortKeys(rows)
 	slices.SortFunc(rows, func(a, b OverviewRow) int {
 		if by == OverviewByTotal && a.Total != b.Total {
 			return cmp.Compare(b.Total, a.Total)
 		}
-		return cmp.Or(cmp.Compare(keys[a.State], keys[b.State]), cmp.Compare(a.State, b.State))
+		return compareNames(a.State, b.State)
 	})
 }
 
-// stateSortKeys are collation keys of the rows' state names, in pinyin
-// order. A collator is not safe for concurrent use, so each call makes one.
-func stateSortKeys(rows []OverviewRow) map[string]string {
-	col := collate.New(language.SimplifiedChinese)
-	var buf collate.Buffer
-	keys := make(map[string]string, len(rows))
-	for _, r := range rows {
-		keys[r.State] = string(col.KeyFromString(&buf, r.State))
+// compareNames orders state names in pinyin order, then by code point.
+func compareNames(a, b string) int {
+	return cmp.Or(cmp.Compare(nameKey(a), nameKey(b)), cmp.Compare(a, b))
+}
+
+// nameKeys remembers the collation key of each state name: making a
+// collator costs more than a whole overview of 10k records (measured: 3 ms
+// against 2.5 ms), and there are only a few hundred names.
+var (
+	nameKeys   sync.Map // name → key
+	collatorMu sync.Mutex
+	collator   = sync.OnceValue(func() *collate.Collator { return collate.New(language.SimplifiedChinese) })
+)
+
+func nameKey(name string) string {
+	if k, ok := nameKeys.Load(name); ok {
+		return k.(string)
 	}
-	return keys
+	collatorMu.Lock() // a collator is not safe for concurrent use
+	var buf collate.Buffer
+	k := string(collator().KeyFromString(&buf, name))
+	collatorMu.Unlock()
+	nameKeys.Store(name, k)
+	return k
 }
