@@ -307,7 +307,7 @@ func TestBrowser(t *testing.T) {
 	if got := eval("reading the first hit", `document.querySelector("ol.hits li.hit a.state")?.textContent ?? ""`); got != first.State {
 		t.Errorf("first hit is %q, the index ranks %q first", got, first.State)
 	}
-	navigate("opening the first record", chromedp.Click(chromedp.CSS(`ol.hits li.hit a.state`)))
+	navigate("opening the first record", chromedp.Click(chromedp.CSS(`ol.hits li.hit a.details`)))
 	if loc, err := url.Parse(location()); err != nil || loc.Path != recordURL(first.ID) ||
 		loc.Query().Get("q") != query || loc.Query().Get("section") != section {
 		t.Errorf("record URL is %s, want %s carrying q=%s and section=%s", loc, recordURL(first.ID), query, section)
