@@ -53,6 +53,12 @@ func BenchmarkAcross(b *testing.B) {
 			break
 		}
 	}
+	if h, err := ix.StateHistory(ctx, code); err == nil {
+		b.Logf("%d reports; state %s: %d records in %d reports", len(reports), code, h.Total, len(h.Reports))
+	}
+	if c, err := ix.Compare(ctx, previous, newest); err == nil {
+		b.Logf("compare %s / %s: %d states, %d activity rows", previous, newest, len(c.States), len(c.Pairs))
+	}
 	cases := []struct {
 		name string
 		run  func() error

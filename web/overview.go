@@ -254,7 +254,11 @@ func newOverviewView(o *index.Overview) overviewView {
 	if v.ByName {
 		v.Hidden = append(v.Hidden, field{paramOrder, index.OverviewByName})
 	}
-	v.Summary = filterSummary(req)
+	labels := make([]index.FacetValue, 0, len(o.Reports))
+	for _, r := range o.Reports {
+		labels = append(labels, index.FacetValue{Value: r.ID, Label: r.Label()})
+	}
+	v.Summary = filterSummary(req, labels)
 	if o.Capped {
 		v.Capped = len(o.Reports)
 	}
@@ -305,10 +309,11 @@ func queryPart(u string) string {
 	return ""
 }
 
-// filterSummary says in words which filters a search has.
-func filterSummary(req index.Request) string {
+// filterSummary says in words which filters a search has; reports are named
+// by their labels.
+func filterSummary(req index.Request, reports []index.FacetValue) string {
 	var out string
-	for _, ch := range chips(req, nil) {
+	for _, ch := range chips(req, reports) {
 		if out != "" {
 			out += "、"
 		}
