@@ -1,5 +1,6 @@
 // Package web is the HTTP face of the CTBT universality search: the HTML
-// search and record pages, the JSON and CSV API, health and metrics.
+// search and record pages, the pages that follow states across the reports
+// (overview, state, comparison), the JSON and CSV API, health and metrics.
 //
 // It is an adapter and nothing more. It turns HTTP requests into
 // index.Request values, hands them to a Searcher and renders what comes back;
