@@ -29,8 +29,8 @@ import (
 // state's page from its card, and compare its two reports. Every count the
 // pages show is checked against the index.
 //
-// With SCREENSHOT_DIR=dir set it writes overview.png, state.png and
-// compare.png there, 1280 px wide (the README's screenshots in docs/ are
+// With SCREENSHOT_DIR=dir set it writes search-years.png, overview.png,
+// state.png and compare.png there, 1280 px wide (the README's screenshots in docs/ are
 // made this way).
 func TestBrowserAcrossYears(t *testing.T) {
 	browser := findBrowser(t)
@@ -165,6 +165,11 @@ func TestBrowserAcrossYears(t *testing.T) {
 		t.Fatal(err)
 	}
 	navigate("searching", chromedp.Click(chromedp.CSS(`form[role=search] button[type=submit]`)))
+	// Four calendar years of results: the time chart is by year, a bar per year.
+	if got := number("counting year bars", `String(document.querySelectorAll(".facet.yearchart .ycol").length)`); got < 3 {
+		t.Errorf("the results span several years but the chart has %d year bars", got)
+	}
+	screenshot("search-years.png")
 
 	// 2. The overview of the same search.
 	navigate("opening the overview", chromedp.Click(chromedp.CSS(`a.to-overview`)))
