@@ -216,7 +216,7 @@ type overviewCell struct {
 	Count int
 	Shade int    // s0…s5, relative to the largest cell
 	URL   string // the search narrowed to the state and the report; "" for an empty cell
-	Title string // 日本 · A/62/… · 2007：3 条
+	Title string // 日本 · A/62/…：3 条
 }
 
 func (s *server) overviewPage(c echo.Context) error {
@@ -287,7 +287,7 @@ func newOverviewView(o *index.Overview) overviewView {
 		byState.States = []string{row.State}
 		rv.SearchURL = searchURL(byState)
 		for i, n := range row.Counts {
-			cell := overviewCell{Count: n, Title: fmt.Sprintf("%s · %s：%d 条", row.State, o.Reports[i].Label(), n)}
+			cell := overviewCell{Count: n, Title: fmt.Sprintf("%s · %s：%d 条", row.State, o.Reports[i].ShortLabel(), n)}
 			if n > 0 {
 				cell.Shade = (n*overviewShades + largest - 1) / largest
 				narrowed := byState
