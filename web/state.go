@@ -105,7 +105,7 @@ type stateReportView struct {
 	ID, Label  string
 	Total      int
 	SearchURL  string // the state's records in this report
-	CompareURL string // this report against the state's previous one; "" for the oldest
+	CompareURL string // this report against the one before it in the collection; "" for the oldest
 	Sections   []sectionLink
 	Records    []stateRecordView
 }
@@ -126,10 +126,16 @@ func (s *server) statePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.views.render(c, http.StatusOK, "state", newStateView(h))
+	return s.views.render(c, http.StatusOK, "state", newStateView(h, s.s.Reports()))
 }
 
-func newStateView(h *index.StateHistory) stateView {
+// newStateView lays out a state's history; reports are the collection's,
+// newest first, to link each report to the comparison with the one before.
+func newStateView(h *index.StateHistory, reports []index.ReportInfo) stateView {
+	previous := map[string]string{}
+	for i := 0; i+1 < len(reports); i++ {
+		previous[reports[i].ID] = reports[i+1].ID
+	}
 	byState := index.Request{States: []string{h.Name}}
 	v := stateView{
 		pageMeta:    pageMeta{Title: h.Name},
@@ -144,11 +150,11 @@ func newStateView(h *index.StateHistory) stateView {
 		OverviewURL: overviewURL(byState, false, ""),
 		JSONURL:     "/api" + statePageURL(h.Code),
 	}
-	for i, r := range h.Reports {
+	for _, r := range h.Reports {
 		inReport := index.Request{States: []string{h.Name}, Reports: []string{r.Report.ID}}
 		rv := stateReportView{ID: r.Report.ID, Label: r.Report.Label(), Total: r.Total, SearchURL: searchURL(inReport)}
-		if i+1 < len(h.Reports) {
-			rv.CompareURL = compareURL(h.Reports[i+1].Report.ID, r.Report.ID)
+		if prev, ok := previous[r.Report.ID]; ok {
+			rv.CompareURL = compareURL(prev, r.Report.ID)
 		}
 		for _, sc := range r.Sections {
 			narrowed := inReport
