@@ -144,3 +144,62 @@ func TestAcrossSynthetic(t *testing.T) {
 		}
 	})
 }
+
+// TestOverviewCapped: with more reports than MaxOverviewReports and none
+// selected, the overview keeps the newest ones, and its counts are those of
+// the reports it shows.
+func TestOverviewCapped(t *testing.T) {
+	dir := t.TempDir()
+	n := MaxOverviewReports + 5
+	if _, err := synth.Write(dir, synth.Options{Records: n * 8, RecordsPerReport: 8, Sessions: n, Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := report.FindReportFiles([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, _, err := report.ParseFiles(context.Background(), paths, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Add(context.Background(), nil, reps...); err != nil {
+		t.Fatal(err)
+	}
+	o, err := ix.Overview(context.Background(), OverviewRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest := ix.Reports()[:MaxOverviewReports]
+	shown := map[string]bool{}
+	for _, r := range newest {
+		shown[r.ID] = true
+	}
+	want := 0
+	for _, rep := range reps {
+		if shown[rep.ID] {
+			want += len(rep.Records)
+		}
+	}
+	if !o.Capped || len(o.Reports) != MaxOverviewReports || o.Total != want {
+		t.Errorf("capped %v, %d columns, total %d; want capped, %d columns, total %d", o.Capped, len(o.Reports), o.Total, MaxOverviewReports, want)
+	}
+	for _, c := range o.Reports {
+		if !shown[c.ID] {
+			t.Errorf("column %s (session %d) is not among the newest reports", c.ID, c.Session)
+		}
+	}
+	// Selected reports are shown whatever their number.
+	old := ix.Reports()[n-1].ID
+	sel, err := ix.Overview(context.Background(), OverviewRequest{Request: Request{Reports: []string{old}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel.Capped || len(sel.Reports) != 1 || sel.Reports[0].ID != old || sel.Total == 0 {
+		t.Errorf("selecting the oldest report: %d columns, total %d", len(sel.Reports), sel.Total)
+	}
+}
