@@ -162,12 +162,30 @@ type collection struct {
 	top   []*candidate
 	// Facet counts per ordinal. A facet counts the documents that pass
 	// every filter but its own: that is what makes the counts disjunctive.
-	stateCount, sectionCount, monthCount, reportCount []int
+	stateCount, sectionCount, monthCount, reportCount, yearCount []int
+	// firstYear and lastYear are the ordinals of the earliest and latest
+	// year the matches touch, -1 without matches: they tell how wide a
+	// time chart the result needs.
+	firstYear, lastYear int
 }
 
 // filterSets are the active filters as ordinal sets of the columns.
 type filterSets struct {
-	state, section, month, report []bool
+	state, section, month, report, year []bool
+}
+
+// anyIn reports whether a multi-valued document passes a filter: it has one
+// of the selected values, or the filter is not set.
+func anyIn(set []bool, ords []uint16) bool {
+	if set == nil {
+		return true
+	}
+	for _, o := range ords {
+		if set[o] {
+			return true
+		}
+	}
+	return false
 }
 
 // checkEvery is how many matches pass between looks at the context, so a
@@ -177,8 +195,9 @@ const checkEvery = 1024
 // collect runs q (nil: every document) over the snapshot and gathers the top
 // k candidates, the total and the facet counts in one pass.
 func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
-	out := &collection{}
+	out := &collection{firstYear: -1, lastYear: -1}
 	if wantFacets {
+		out.yearCount = make([]int, len(cols.years))
 		out.stateCount = make([]int, len(cols.states))
 		out.sectionCount = make([]int, len(cols.sections))
 		out.monthCount = make([]int, len(cols.months))
@@ -189,34 +208,38 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	tally := func(doc uint64, id bindex.IndexInternalID, score float64) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
 		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
+		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
 		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
-		pm := f.month == nil
-		if !pm {
-			for _, m := range ms {
-				if f.month[m] {
-					pm = true
-					break
-				}
-			}
-		}
+		pm, py := anyIn(f.month, ms), anyIn(f.year, ys)
 		if wantFacets {
-			if pc && pm && pr && st >= 0 {
+			if pc && pm && pr && py && st >= 0 {
 				out.stateCount[st]++
 			}
-			if ps && pm && pr && se >= 0 {
+			if ps && pm && pr && py && se >= 0 {
 				out.sectionCount[se]++
 			}
-			if ps && pc && pr {
+			if ps && pc && pr && py {
 				for _, m := range ms {
 					out.monthCount[m]++
 				}
 			}
-			if ps && pc && pm && re >= 0 {
+			if ps && pc && pm && py && re >= 0 {
 				out.reportCount[re]++
 			}
+			if ps && pc && pm && pr {
+				for _, y := range ys {
+					out.yearCount[y]++
+				}
+			}
 		}
-		if ps && pc && pm && pr {
+		if ps && pc && pm && pr && py {
 			out.total++
+			if len(ys) > 0 {
+				if out.firstYear < 0 || int(ys[0]) < out.firstYear {
+					out.firstYear = int(ys[0])
+				}
+				out.lastYear = max(out.lastYear, int(ys[len(ys)-1]))
+			}
 			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
 				report: cols.reportName(doc), seq: cols.seq[doc]})
 		}

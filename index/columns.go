@@ -3,8 +3,10 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/blevesearch/bleve/v2/numeric"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -23,12 +25,15 @@ type columns struct {
 	reader bindex.IndexReader // the snapshot the columns describe
 
 	states, sections, months, reports []string // value of each ordinal, sorted
+	years                             []string // "YYYY", sorted: every calendar year a record's period touches
 
 	state, section, report []int32  // per document: ordinal, -1 when absent
 	monthOff               []uint32 // months of doc d: monthOrd[monthOff[d]:monthOff[d+1]]
 	monthOrd               []uint16
-	start, end             []int32 // days since 1970-01-01
-	seq                    []int32 // position of the record in its report (the tie-breaker, see seqTerm)
+	start, end             []int32  // days since 1970-01-01
+	seq                    []int32  // position of the record in its report (the tie-breaker, see seqTerm)
+	yearOff                []uint32 // years of doc d: yearOrd[yearOff[d]:yearOff[d+1]], ascending
+	yearOrd                []uint16
 }
 
 const noValue = -1
@@ -101,7 +106,74 @@ func buildColumns(ctx context.Context, r bindex.IndexReader) (*columns, error) {
 	if c.end, err = dateColumn(ctx, r, "end", n); err != nil {
 		return nil, err
 	}
+	c.buildYears(n)
 	return c, nil
+}
+
+// buildYears derives each document's calendar years from its months, or
+// from its start and end dates when it has none, so that a record whose
+// period runs from 2006 into 2007 counts in both years. Deriving them here
+// costs one pass over the month column and needs no field in the index, so
+// indexes built before the year facet existed get it too.
+func (c *columns) buildYears(n int) {
+	var years []int
+	monthYear := make([]int, len(c.months)) // month ordinal → year
+	for i, m := range c.months {
+		y, err := strconv.Atoi(m[:min(4, len(m))])
+		if err != nil {
+			y = -1
+		}
+		monthYear[i] = y
+		years = append(years, y)
+	}
+	for d := range n {
+		if c.monthOff[d] == c.monthOff[d+1] && c.state[d] != noValue && (c.start[d] != 0 || c.end[d] != 0) {
+			for y := dayYear(c.start[d]); y <= dayYear(c.end[d]) && y < dayYear(c.start[d])+maxRecordYears; y++ {
+				years = append(years, y)
+			}
+		}
+	}
+	slices.Sort(years)
+	years = slices.Compact(years)
+	years = slices.DeleteFunc(years, func(y int) bool { return y < 0 })
+	ord := make(map[int]uint16, len(years))
+	c.years = make([]string, len(years))
+	for i, y := range years {
+		c.years[i] = fmt.Sprintf("%04d", y)
+		ord[y] = uint16(i)
+	}
+	c.yearOff = make([]uint32, n+1)
+	c.yearOrd = make([]uint16, 0, n)
+	for d := range n {
+		c.yearOff[d] = uint32(len(c.yearOrd))
+		first := len(c.yearOrd)
+		add := func(y int) {
+			if o, ok := ord[y]; ok && (len(c.yearOrd) == first || c.yearOrd[len(c.yearOrd)-1] != o) {
+				c.yearOrd = append(c.yearOrd, o)
+			}
+		}
+		ms := c.monthOrd[c.monthOff[d]:c.monthOff[d+1]]
+		if len(ms) > 0 {
+			for _, m := range ms { // ascending, so equal years are adjacent
+				add(monthYear[m])
+			}
+		} else if c.state[d] != noValue && (c.start[d] != 0 || c.end[d] != 0) {
+			for y := dayYear(c.start[d]); y <= dayYear(c.end[d]) && y < dayYear(c.start[d])+maxRecordYears; y++ {
+				add(y)
+			}
+		}
+	}
+	c.yearOff[n] = uint32(len(c.yearOrd))
+}
+
+// maxRecordYears bounds the years one record counts in when they come from
+// its dates: a period is a year or two, and a typo in a date must not make
+// one record span millennia.
+const maxRecordYears = 50
+
+// dayYear is the calendar year of a day counted from 1970-01-01.
+func dayYear(days int32) int {
+	return time.Unix(int64(days)*24*60*60, 0).UTC().Year()
 }
 
 // maxDocNum is one more than the highest document number in the snapshot.

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -560,4 +561,39 @@ func decodeRecord(raw string) (report.Record, error) {
 		return report.Record{}, fmt.Errorf("stored record: %w", err)
 	}
 	return r, nil
+}
+
+// Label names a report as people cite it: its document symbol, or its
+// session when the symbol is unknown, then the year and the reporting
+// period: "A/62/137 · 2007 · 2006年6月至2007年5月", "第62届会议 · 2007 · …".
+// Parts the report does not give are left out; the id is the last resort.
+func (r ReportInfo) Label() string {
+	var parts []string
+	switch {
+	case r.Symbol != "":
+		parts = append(parts, r.Symbol)
+	case r.Session > 0:
+		parts = append(parts, fmt.Sprintf("第%d届会议", r.Session))
+	}
+	if r.Year > 0 {
+		parts = append(parts, strconv.Itoa(r.Year))
+	}
+	if r.Period != "" {
+		parts = append(parts, r.Period)
+	}
+	if len(parts) == 0 {
+		return r.ID
+	}
+	return strings.Join(parts, " · ")
+}
+
+// ShortLabel is the first part of Label: the symbol, else the session.
+func (r ReportInfo) ShortLabel() string {
+	switch {
+	case r.Symbol != "":
+		return r.Symbol
+	case r.Session > 0:
+		return fmt.Sprintf("第%d届会议", r.Session)
+	}
+	return r.ID
 }

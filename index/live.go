@@ -333,3 +333,33 @@ func (l *Live) Reports() []ReportInfo {
 	defer g.inFlight.Done()
 	return g.ix.Reports()
 }
+
+// Overview computes the state × report matrix on the current generation.
+func (l *Live) Overview(ctx context.Context, req OverviewRequest) (*Overview, error) {
+	g, err := l.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.inFlight.Done()
+	return g.ix.Overview(ctx, req)
+}
+
+// StateHistory gathers a state's records on the current generation.
+func (l *Live) StateHistory(ctx context.Context, code string) (*StateHistory, error) {
+	g, err := l.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.inFlight.Done()
+	return g.ix.StateHistory(ctx, code)
+}
+
+// Compare sets two reports of the current generation side by side.
+func (l *Live) Compare(ctx context.Context, a, b string) (*Comparison, error) {
+	g, err := l.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer g.inFlight.Done()
+	return g.ix.Compare(ctx, a, b)
+}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ func validate(req *Request) error {
 	for _, f := range []struct {
 		param  string
 		values []string
-	}{{"state", req.States}, {"section", req.Section}, {"month", req.Months}, {"report", req.Reports}} {
+	}{{"state", req.States}, {"section", req.Section}, {"month", req.Months}, {"report", req.Reports}, {"year", req.Years}} {
 		if len(f.values) > MaxFilterValues {
 			return &RequestError{Param: f.param, Msg: fmt.Sprintf("at most %d %s values can be selected at once", MaxFilterValues, f.param)}
 		}
@@ -80,6 +81,11 @@ func validate(req *Request) error {
 	for _, m := range req.Months {
 		if err := validateMonth(m); err != nil {
 			return &RequestError{Param: "month", Msg: err.Error()}
+		}
+	}
+	for _, y := range req.Years {
+		if !ValidYear(y) {
+			return &RequestError{Param: "year", Msg: fmt.Sprintf("year %q is not a year written YYYY, such as 2007", y)}
 		}
 	}
 	return nil
@@ -132,7 +138,8 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
 		}
 	}
-	out.Facets = ix.facets(m.counts, &req)
+	out.FirstYear, out.LastYear = m.firstYear, m.lastYear
+	out.Facets = ix.facets(m.counts, &req, m.firstYear, m.lastYear)
 	out.Took = time.Since(began)
 	return out, nil
 }
@@ -144,6 +151,8 @@ type merged struct {
 	total  uint64
 	top    []*candidate              // best first, at most k
 	counts map[string]map[string]int // facet → value → records
+
+	firstYear, lastYear int // of the matches; 0 when none
 }
 
 type shardRun struct {
@@ -190,6 +199,14 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 	for _, r := range m.runs {
 		m.total += r.col.total
 		m.top = append(m.top, r.col.top...)
+		if r.col.firstYear >= 0 {
+			first, _ := strconv.Atoi(r.cols.years[r.col.firstYear])
+			last, _ := strconv.Atoi(r.cols.years[r.col.lastYear])
+			if m.firstYear == 0 || first < m.firstYear {
+				m.firstYear = first
+			}
+			m.lastYear = max(m.lastYear, last)
+		}
 	}
 	better := less(req.Sort)
 	sort.Slice(m.top, func(i, j int) bool { return better(m.top[i], m.top[j]) })
@@ -197,7 +214,7 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 		m.top = m.top[:k]
 	}
 	if wantFacets {
-		m.counts = map[string]map[string]int{"state": {}, "section": {}, "month": {}, "report": {}}
+		m.counts = map[string]map[string]int{"state": {}, "section": {}, "month": {}, "report": {}, "year": {}}
 		for _, r := range m.runs {
 			add := func(name string, vals []string, counts []int) {
 				for i, n := range counts {
@@ -210,6 +227,7 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 			add("section", r.cols.sections, r.col.sectionCount)
 			add("month", r.cols.months, r.col.monthCount)
 			add("report", r.cols.reports, r.col.reportCount)
+			add("year", r.cols.years, r.col.yearCount)
 		}
 	}
 	return m, nil
@@ -226,6 +244,7 @@ func (ix *Index) filterSets(cols *columns, req *Request) filterSets {
 		section: valueSet(cols.sections, req.Section),
 		month:   valueSet(cols.months, req.Months),
 		report:  valueSet(cols.reports, req.Reports),
+		year:    valueSet(cols.years, req.Years),
 	}
 }
 
@@ -262,7 +281,8 @@ func highlights(r report.Record, terms []string) map[string][]string {
 // facets turns the counts into sorted, labelled values. Selected values are
 // listed even when no record has them any more, so the user can always see
 // and remove a filter.
-func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
+func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYear, lastYear int) Facets {
+	withMonths := firstYear > 0 && lastYear-firstYear+1 <= MonthFacetMaxYears
 	build := func(name string, selected []string) []FacetValue {
 		out := []FacetValue{}
 		seen := map[string]bool{}
@@ -293,9 +313,11 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 			case "report":
 				ix.mu.RLock()
 				if info, ok := ix.reports[v.Value]; ok {
-					v.Label = strings.TrimSpace(fmt.Sprintf("第%d届会议 %s", info.Session, info.Symbol))
+					v.Label = info.Label()
 				}
 				ix.mu.RUnlock()
+			case "year":
+				v.Label = v.Value + "年"
 			}
 		}
 		switch name {
@@ -328,12 +350,36 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 	for i, s := range req.States {
 		states[i] = ix.canonicalState(s)
 	}
+	// The months of the years the matches span, and the selected ones so
+	// they can always be seen and removed.
+	months := map[string]int{}
+	for m, n := range counts["month"] {
+		if y, err := strconv.Atoi(m[:min(4, len(m))]); err == nil && withMonths && y >= firstYear && y <= lastYear || slices.Contains(req.Months, m) {
+			months[m] = n
+		}
+	}
+	counts["month"] = months
 	return Facets{
 		State:   build("state", states),
 		Section: build("section", req.Section),
 		Month:   build("month", req.Months),
 		Report:  build("report", req.Reports),
+		Year:    build("year", req.Years),
 	}
+}
+
+// ValidYear reports whether s is a calendar year written YYYY, as the year
+// facet and filter spell it.
+func ValidYear(s string) bool {
+	if len(s) != 4 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // stateLabel is the English name and Annex 2 flag of a state facet value,

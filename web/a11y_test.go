@@ -68,7 +68,7 @@ func TestRecordPage(t *testing.T) {
 	page := a.get(t, "/records/"+mid.ID+"?"+search).Body.String()
 	for _, tc := range []struct{ name, want string }{
 		{"file and line", `<span class="code">` + file + `</span>，第 ` + line + ` 行`},
-		{"year", "（2007年）"},
+		{"year", " · 2007 · "},
 		{"state in every report", `href="/?state=` + url.QueryEscape(mid.State) + `">` + mid.State + `在各年报告中的全部记录</a>`},
 		{"marked query", "<mark>"},
 		{"symbol unknown", "报告未载明"},
@@ -205,8 +205,13 @@ func TestPageStructure(t *testing.T) {
 				t.Errorf("skip-to-filters link %v, filters %v; want both %v", skipFilters, hasFilters, tc.filters || hasFilters)
 			}
 			for _, m := range hitRE.FindAllStringSubmatch(page, -1) {
-				if n := strings.Count(m[1], "<a "); n != 1 {
-					t.Errorf("a hit has %d links, want 1: %.200s", n, m[1])
+				// One link to the record; the only other is to the state
+				// across the reports, a different place.
+				if n := strings.Count(m[1], `<a href="/records/`); n != 1 {
+					t.Errorf("a hit has %d links to its record, want 1: %.200s", n, m[1])
+				}
+				if n, states := strings.Count(m[1], "<a "), strings.Count(m[1], `href="/states/`); n != 1+states || states > 1 {
+					t.Errorf("a hit has %d links, %d of them to a state page; want its record's and at most one state page: %.200s", n, states, m[1])
 				}
 				if !regexp.MustCompile(`^\s*<h2 class="hit-title"><a href="/records/`).MatchString(m[1]) {
 					t.Errorf("a hit does not start with a heading linking to its record: %.200s", m[1])

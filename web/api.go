@@ -50,6 +50,7 @@ type facetsJSON struct {
 	Section []facetValueJSON `json:"section"`
 	Month   []facetValueJSON `json:"month"`
 	Report  []facetValueJSON `json:"report"`
+	Year    []facetValueJSON `json:"year"`
 }
 
 // facetValueJSON is one facet value. Only value and count are always
@@ -150,6 +151,7 @@ func toSearchJSON(res *index.Result) searchJSON {
 			Section: toFacetJSON(res.Facets.Section),
 			Month:   toFacetJSON(res.Facets.Month),
 			Report:  toFacetJSON(res.Facets.Report),
+			Year:    toFacetJSON(res.Facets.Year),
 		},
 	}
 	for _, h := range res.Hits {

@@ -172,7 +172,8 @@ type graphic struct {
 func TestBrowserAccessibility(t *testing.T) {
 	browser := findBrowser(t)
 	began := time.Now()
-	ix := sampleIndex(t)
+	// Two reports, so that the across-years pages (compare) have content.
+	ix, _ := twoReportsIndex(t)
 	ctx, cancel := context.WithTimeout(context.Background(), browserTimeout)
 	defer cancel()
 
@@ -197,6 +198,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		{"refused search", search("q", query, "month", "2006-13"), 400},
 		{"zero results", search("q", "没有这个词语的记录"), 200},
 		{"404", "/records/no-such-record", 404},
+		{"overview", "/overview?" + q("q", query), 200},
+		{"state", "/states/" + res.Hits[0].StateCode, 200},
+		{"compare", "/compare", 200},
 	}
 	open := func(path string, status int64) {
 		t.Helper()

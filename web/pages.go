@@ -41,7 +41,8 @@ type searchView struct {
 	States       *facetGroup // nil when the facet has no values
 	Sections     *facetGroup
 	Reports      *facetGroup
-	Months       []yearBars
+	Months       []yearBars // the time chart by month, when the results span one or two years
+	YearChart    *yearChart // the time chart by year, over longer spans
 	Chips        []chip
 	ClearAllURL  string // the search without filters; "" when none is set
 	Expansions   []expansionView
@@ -52,6 +53,7 @@ type searchView struct {
 	FirstPageURL string // for a page number past the last page
 	CSVURL       string
 	JSONURL      string
+	OverviewURL  string // the same search as a state × report matrix
 	DocCount     uint64
 }
 
@@ -66,7 +68,8 @@ type hitView struct {
 	report.Record
 	URL         string // the record page, carrying the search so it can link back
 	Rank        int    // position in the whole result list, from 1: tells apart links with the same state and period
-	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
+	ReportLabel string // A/62/… · 2007 · 2006年6月至2007年5月, or 第62届会议 · … without a symbol
+	StateURL    string // the state across the reports; "" for a state without a code
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
 }
@@ -163,16 +166,18 @@ type recordView struct {
 	// from marked (trustedHighlight); the whole text when nothing matches.
 	Activity, Comment template.HTML
 	Footnotes         []template.HTML
-	Query             string // that search's query, "" without one
-	Marked            bool   // the query matched somewhere in the text
-	BackURL           string // the results the record was opened from; "/" without them
-	ReportLabel       string // 第62届会议
-	Symbol            string // the report's document symbol, A/62/50; "" when unknown
-	SymbolURL         string // the document on the UN's document system
-	Year              int    // the year the report is cited by; 0 when unknown
-	SourceFile        string // the report file's base name, never a local path
-	SourceLine        string // the row's line in that file; "" when unknown
-	StateURL          string // every record of the state, across all reports
+	Query             string            // that search's query, "" without one
+	Marked            bool              // the query matched somewhere in the text
+	BackURL           string            // the results the record was opened from; "/" without them
+	ReportLabel       string            // as people cite it: A/62/… · 2007 · 2006年6月至2007年5月
+	Symbol            string            // the report's document symbol, A/62/50; "" when unknown
+	SymbolURL         string            // the document on the UN's document system
+	Year              int               // the year the report is cited by; 0 when unknown
+	SourceFile        string            // the report file's base name, never a local path
+	SourceLine        string            // the row's line in that file; "" when unknown
+	StateURL          string            // every record of the state, across all reports
+	StatePage         string            // the state across the reports; "" without a state code
+	Others            []otherReportLink // the reports in which the state has records
 	ReportURL         string
 	SectionURL        string
 	PrevURL, NextURL  string // the neighbouring rows of the report's table; "" at the ends
@@ -263,6 +268,11 @@ func (s *server) recordPage(c echo.Context) error {
 		return err
 	}
 	rec := d.Record
+	infos := s.reportInfos()
+	others, err := s.otherReports(c.Request().Context(), rec, infos)
+	if err != nil {
+		return err
+	}
 	view := recordView{
 		pageMeta:    pageMeta{Title: rec.State + " · " + rec.Period},
 		Record:      rec,
@@ -270,11 +280,13 @@ func (s *server) recordPage(c echo.Context) error {
 		Comment:     trustedHighlight(d.Marked.Comment),
 		Query:       back.Query,
 		BackURL:     searchURL(back),
-		ReportLabel: reportLabel(rec),
+		ReportLabel: recordReportLabel(infos, rec),
 		Symbol:      d.ReportInfo.Symbol,
 		SymbolURL:   undocsURL(d.ReportInfo.Symbol),
 		Year:        d.ReportInfo.Year,
 		StateURL:    searchURL(index.Request{States: []string{rec.State}}),
+		StatePage:   statePageURL(rec.StateCode),
+		Others:      others,
 		ReportURL:   searchURL(index.Request{Reports: []string{rec.Report}}),
 		SectionURL:  searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
 		JSONURL:     "/api" + recordURL(rec.ID),
@@ -335,13 +347,14 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 	// facet value 大不列颠及北爱尔兰联合王国, and links must toggle that.
 	req.States = res.Request.States
 	v := searchView{
-		Query:    req.Query,
-		MaxQuery: index.MaxQueryRunes,
-		Total:    res.Total,
-		Took:     formatTook(res.Took),
-		CSVURL:   pathWithQuery("/api/search.csv", index.Request{Query: req.Query, States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Sort: req.Sort}),
-		JSONURL:  pathWithQuery("/api/search", req),
-		DocCount: s.s.DocCount(),
+		Query:       req.Query,
+		MaxQuery:    index.MaxQueryRunes,
+		Total:       res.Total,
+		Took:        formatTook(res.Took),
+		CSVURL:      pathWithQuery("/api/search.csv", index.Request{Query: req.Query, States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Years: req.Years, Sort: req.Sort}),
+		JSONURL:     pathWithQuery("/api/search", req),
+		OverviewURL: overviewURL(req, false, ""),
+		DocCount:    s.s.DocCount(),
 	}
 	if req.Query != "" {
 		v.Title = req.Query
@@ -360,13 +373,10 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		v.SortOptions = append(v.SortOptions, o)
 	}
 
-	reportLabels := map[string]string{}
-	for _, fv := range res.Facets.Report {
-		reportLabels[fv.Value] = fv.Label
-	}
+	infos := s.reportInfos()
 	v.FirstRank = (cmp.Or(res.Page, 1)-1)*cmp.Or(res.Size, index.DefaultPageSize) + 1
 	for i, h := range res.Hits {
-		hv := hitView{Record: h.Record, URL: hitURL(h.ID, req), Rank: v.FirstRank + i, ReportLabel: cmp.Or(reportLabels[h.Report], reportLabel(h.Record))}
+		hv := hitView{Record: h.Record, URL: hitURL(h.ID, req), Rank: v.FirstRank + i, ReportLabel: recordReportLabel(infos, h.Record), StateURL: statePageURL(h.StateCode)}
 		for _, f := range h.Highlights["activity"] {
 			hv.ActivityHL = append(hv.ActivityHL, trustedHighlight(f))
 		}
@@ -396,8 +406,12 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		}
 		return fv.Value, ""
 	}), nil)
-	v.Months = monthHistogram(req, res.Facets.Month)
-	v.HasFilters = v.States != nil || v.Sections != nil || v.Reports != nil || v.Months != nil
+	if chartByMonth(res) {
+		v.Months = monthHistogram(req, res.Facets.Month)
+	} else {
+		v.YearChart = newYearChart(req, res.Facets.Year)
+	}
+	v.HasFilters = v.States != nil || v.Sections != nil || v.Reports != nil || v.Months != nil || v.YearChart != nil
 
 	v.Chips = chips(req, res.Facets.Report)
 	if hasFilters(req) {
@@ -435,13 +449,13 @@ func formFields(req index.Request) []field {
 
 // withoutQuery keeps req's filters and page size.
 func withoutQuery(req index.Request) index.Request {
-	return index.Request{States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Size: req.Size}
+	return index.Request{States: req.States, Section: req.Section, Months: req.Months, Reports: req.Reports, Years: req.Years, Size: req.Size}
 }
 
 // fields flattens encoded parameters into hidden form fields, in URL order.
 func fields(v map[string][]string) []field {
 	var out []field
-	for _, name := range []string{paramState, paramSection, paramMonth, paramReport, paramSize} {
+	for _, name := range []string{paramState, paramSection, paramYear, paramMonth, paramReport, paramSize} {
 		for _, val := range v[name] {
 			out = append(out, field{name, val})
 		}
@@ -524,6 +538,8 @@ func filterValues(req index.Request, param string) []string {
 		return req.Months
 	case paramReport:
 		return req.Reports
+	case paramYear:
+		return req.Years
 	}
 	return nil
 }
@@ -591,6 +607,7 @@ func chips(req index.Request, reports []index.FacetValue) []chip {
 	same := func(v string) string { return v }
 	add("国家", paramState, req.States, same)
 	add("部分", paramSection, req.Section, func(v string) string { return v + " " + sectionTitle(v, "") })
+	add("年份", paramYear, req.Years, func(v string) string { return v + "年" })
 	add("月份", paramMonth, req.Months, func(v string) string {
 		m, _ := strconv.Atoi(v[5:]) // validated YYYY-MM
 		return fmt.Sprintf("%s年%d月", v[:4], m)

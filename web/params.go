@@ -20,6 +20,7 @@ const (
 	paramSection = "section"
 	paramMonth   = "month"
 	paramReport  = "report"
+	paramYear    = "year"
 	paramSort    = "sort"
 	paramPage    = "page"
 	paramSize    = "size"
@@ -38,6 +39,7 @@ var paramNames = map[string]string{
 	paramSection:     "部分",
 	paramMonth:       "月份",
 	paramReport:      "报告",
+	paramYear:        "年份",
 	paramSort:        "排序",
 	paramPage:        "页码",
 	paramSize:        "每页条数",
@@ -59,6 +61,8 @@ func paramProblem(param string) string {
 		return fmt.Sprintf("月份应写作“年-月”，例如 2006-06，且同时最多选择 %d 个。", maxFilterValues)
 	case paramReport:
 		return fmt.Sprintf("报告筛选条件无效，或同时选择了超过 %d 份报告。", maxFilterValues)
+	case paramYear:
+		return fmt.Sprintf("年份应写作四位数字，例如 2007，且同时最多选择 %d 个。", maxFilterValues)
 	case paramSort:
 		return "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。"
 	case paramPage:
@@ -136,6 +140,9 @@ func ParseSearchParams(v url.Values) (index.Request, error) {
 		return index.Request{}, err
 	}
 	if req.Reports, err = filter(v, paramReport, nil); err != nil {
+		return index.Request{}, err
+	}
+	if req.Years, err = filter(v, paramYear, validYear); err != nil {
 		return index.Request{}, err
 	}
 
@@ -245,6 +252,13 @@ func validSection(s string) error {
 		return nil
 	}
 	return paramError(paramSection, "unknown section %q (expected one of %s)", s, strings.Join(sectionCodes(), ", "))
+}
+
+func validYear(s string) error {
+	if index.ValidYear(s) {
+		return nil
+	}
+	return paramError(paramYear, "must be a year written YYYY, such as 2007 (got %q)", s)
 }
 
 func validMonth(s string) error {

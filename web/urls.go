@@ -22,6 +22,7 @@ func encodeRequest(req index.Request) url.Values {
 	setAll(v, paramSection, req.Section)
 	setAll(v, paramMonth, req.Months)
 	setAll(v, paramReport, req.Reports)
+	setAll(v, paramYear, req.Years)
 	if req.Sort != "" {
 		v.Set(paramSort, req.Sort)
 	}
@@ -54,7 +55,7 @@ func pathWithQuery(path string, req index.Request) string {
 // name, so URLs read the way the page does.
 func encodeQuery(v url.Values) string {
 	var b strings.Builder
-	for _, name := range []string{paramQuery, paramState, paramSection, paramMonth, paramReport, paramSort, paramPage, paramSize} {
+	for _, name := range []string{paramQuery, paramState, paramSection, paramYear, paramMonth, paramReport, paramSort, paramPage, paramSize} {
 		for _, val := range v[name] {
 			if b.Len() > 0 {
 				b.WriteByte('&')
@@ -91,6 +92,8 @@ func withFilter(req index.Request, param, value string) index.Request {
 		req.Months = toggled(req.Months, value)
 	case paramReport:
 		req.Reports = toggled(req.Reports, value)
+	case paramYear:
+		req.Years = toggled(req.Years, value)
 	}
 	req.Page = 0
 	return req
@@ -103,7 +106,7 @@ func withoutFilters(req index.Request) index.Request {
 
 // hasFilters reports whether any filter is set.
 func hasFilters(req index.Request) bool {
-	return len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports) > 0
+	return len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports)+len(req.Years) > 0
 }
 
 // recordURL is the page of one record. Ids come from file names and may hold

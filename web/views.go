@@ -19,7 +19,7 @@ type views struct {
 
 // pageNames are the pages under templates/, each rendered inside layout.html
 // with the shared parts of partials.html.
-var pageNames = []string{"search", "record", "error"}
+var pageNames = []string{"search", "record", "error", "overview", "state", "compare"}
 
 // newViews parses the templates once, at start-up, so a broken template stops
 // the server from starting rather than failing a request later.

@@ -1,5 +1,6 @@
 // Package web is the HTTP face of the CTBT universality search: the HTML
-// search and record pages, the JSON and CSV API, health and metrics.
+// search and record pages, the pages that follow states across the reports
+// (overview, state, comparison), the JSON and CSV API, health and metrics.
 //
 // It is an adapter and nothing more. It turns HTTP requests into
 // index.Request values, hands them to a Searcher and renders what comes back;
@@ -40,6 +41,16 @@ type Searcher interface {
 	Export(ctx context.Context, req index.Request, fn func(report.Record) error) error
 	// DocCount is the number of records in the index.
 	DocCount() uint64
+	// Reports lists the reports of the index, newest session first.
+	Reports() []index.ReportInfo
+	// Overview is the state × report matrix of a search.
+	Overview(ctx context.Context, req index.OverviewRequest) (*index.Overview, error)
+	// StateHistory is one state's records across the reports;
+	// index.ErrUnknownState for a code the gazetteer does not know.
+	StateHistory(ctx context.Context, code string) (*index.StateHistory, error)
+	// Compare sets two reports side by side; an unknown report id is a
+	// *index.RequestError.
+	Compare(ctx context.Context, a, b string) (*index.Comparison, error)
 }
 
 // DefaultRequestTimeout bounds one request when Options.RequestTimeout is
@@ -156,6 +167,13 @@ func New(s Searcher, opts Options) *echo.Echo {
 	e.Match(get, "/api/search", srv.apiSearch)
 	e.Match(get, "/api/search.csv", srv.apiSearchCSV)
 	e.Match(get, "/api/records/:id", srv.apiRecord)
+	e.Match(get, "/overview", srv.overviewPage)
+	e.Match(get, "/api/overview", srv.apiOverview)
+	e.Match(get, "/api/overview.csv", srv.apiOverviewCSV)
+	e.Match(get, "/states/:code", srv.statePage)
+	e.Match(get, "/api/states/:code", srv.apiState)
+	e.Match(get, "/compare", srv.comparePage)
+	e.Match(get, "/api/compare", srv.apiCompare)
 	e.Match(get, "/static/*", srv.static.serve)
 	e.Match(get, "/healthz", srv.healthz)
 	e.Match(get, "/metrics", echo.WrapHandler(srv.metrics.handler()))

@@ -1368,7 +1368,7 @@ func TestAccessibleNames(t *testing.T) {
 			}
 		}},
 		{"record page names the report", "/records/a62-ctbt-universality-001", func(t *testing.T, page string) {
-			if !strings.Contains(page, `">第62届会议</a>（2007年） <span class="code">a62-ctbt-universality</span>`) {
+			if !strings.Contains(page, `">第62届会议 · 2007 · 2006年6月至2007年5月</a> <span class="code">a62-ctbt-universality</span>`) {
 				t.Errorf("record page does not name its report by session")
 			}
 		}},

@@ -154,6 +154,7 @@ func fetchVocab(ctx context.Context, client *http.Client, base *url.URL) (Vocab,
 		Facets struct {
 			State []value `json:"state"`
 			Month []value `json:"month"`
+			Year  []value `json:"year"`
 		} `json:"facets"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
@@ -165,6 +166,13 @@ func fetchVocab(ctx context.Context, client *http.Client, base *url.URL) (Vocab,
 	}
 	for _, v := range body.Facets.Month {
 		months[v.Value] = v.Count
+	}
+	if len(months) == 0 {
+		years := map[string]int{}
+		for _, v := range body.Facets.Year {
+			years[v.Value] = v.Count
+		}
+		months = MonthsOfYears(years)
 	}
 	return VocabFromCounts(states, months), body.Total, nil
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"cmp"
+	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"slices"
@@ -142,7 +143,27 @@ func VocabFromFacets(f index.Facets) Vocab {
 	for _, v := range f.Month {
 		months[v.Value] = v.Count
 	}
+	if len(months) == 0 {
+		years := map[string]int{}
+		for _, v := range f.Year {
+			years[v.Value] = v.Count
+		}
+		months = MonthsOfYears(years)
+	}
 	return VocabFromCounts(states, months)
+}
+
+// MonthsOfYears spreads year counts over the years' twelve months. A result
+// spanning more than two years carries the year facet instead of the month
+// facet (index.MonthFacetMaxYears), and month filters are still wanted.
+func MonthsOfYears(years map[string]int) map[string]int {
+	months := map[string]int{}
+	for y, n := range years {
+		for m := 1; m <= 12; m++ {
+			months[fmt.Sprintf("%s-%02d", y, m)] = max(1, n/12)
+		}
+	}
+	return months
 }
 
 var sectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
