@@ -1,0 +1,619 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+
+	"ctbtsearch/internal/fold"
+)
+
+// Rebuilding a report's lines from positioned characters (PDF). The result
+// is the text form ParseReport reads (tab-separated rows, headings, "^b"
+// markers, footnote lines), so the one parser gives every field its meaning.
+// Every threshold is relative to the document's own measures (glyph height,
+// line pitch, header label positions), never to one layout's coordinates:
+// the fixtures are printed in three layouts to keep it that way.
+
+// srcLine is one line of report text and where it came from.
+type srcLine struct {
+	text  string
+	place string // "p.3"; "" for a text file, whose line number says it
+}
+
+// pglyph is a glyph placed in a line.
+type pglyph struct {
+	glyph
+	sup bool // a raised, smaller footnote marker
+}
+
+// pline is a line of text on a page: glyphs sharing a baseline, left to right.
+type pline struct {
+	page     int
+	baseline float64
+	h        float64 // median loose-box height: the unit of every distance
+	glyphs   []pglyph
+	kind     lineKind
+}
+
+type lineKind int
+
+const (
+	lineText lineKind = iota
+	lineRunning
+	lineFootnote
+)
+
+func (l *pline) x0() float64 { return l.glyphs[0].x0 }
+func (l *pline) x1() float64 { return l.glyphs[len(l.glyphs)-1].x1 }
+
+// text is the line's characters with spaces where the gap says a space
+// stood (PDF producers often draw no space glyph) and "^x" for markers.
+func (l *pline) text() string { return glyphText(l.glyphs, l.h) }
+
+func glyphText(gs []pglyph, h float64) string {
+	var b strings.Builder
+	for i, g := range gs {
+		if g.sup {
+			if i == 0 || !gs[i-1].sup {
+				b.WriteString(" ^")
+			}
+			b.WriteRune(g.r)
+			if i == len(gs)-1 || !gs[i+1].sup {
+				b.WriteString(" ")
+			}
+			continue
+		}
+		if i > 0 && !gs[i-1].sup && g.x0-gs[i-1].x1 > 0.2*h && !unicode.IsSpace(g.r) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(g.r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// joinWrapped joins the lines of a wrapped cell or paragraph: Chinese text
+// wraps anywhere and takes no space; Latin text wraps at a space.
+func joinWrapped(parts []string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			s := b.String()
+			last := []rune(s)[len([]rune(s))-1]
+			first := []rune(p)[0]
+			if !fold.IsWide(last) && !fold.IsWide(first) {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// pageLines groups a page's glyphs into lines and attaches raised markers
+// to the line they belong to.
+func pageLines(p pdfPage) []*pline {
+	gs := slices.Clone(p.glyphs)
+	gs = slices.DeleteFunc(gs, func(g glyph) bool { return unicode.IsSpace(g.r) || g.x1 <= g.x0 && g.top <= g.bottom })
+	sort.SliceStable(gs, func(i, j int) bool { return gs[i].baseline > gs[j].baseline })
+	var lines []*pline
+	var cur *pline
+	var ref float64
+	for _, g := range gs {
+		h := g.top - g.bottom
+		// Baselines within one line differ by up to ~0.15 of the glyph
+		// height (measured 1.7 pt at 11 pt); a raised marker sits ~0.45
+		// above: 0.25 separates them.
+		if cur != nil && ref-g.baseline <= 0.25*math.Max(h, cur.h) {
+			cur.glyphs = append(cur.glyphs, pglyph{glyph: g})
+			continue
+		}
+		cur = &pline{page: p.number, baseline: g.baseline, h: h, glyphs: []pglyph{{glyph: g}}}
+		ref = g.baseline
+		lines = append(lines, cur)
+	}
+	for _, l := range lines {
+		finishLine(l)
+	}
+	// A line of small glyphs just above a line of bigger ones, beside its
+	// glyphs, is that line's footnote markers.
+	var out []*pline
+	for i, l := range lines {
+		if i+1 < len(lines) && isMarkerLine(l, lines[i+1]) {
+			below := lines[i+1]
+			for _, g := range l.glyphs {
+				g.sup = true
+				below.glyphs = append(below.glyphs, g)
+			}
+			finishLine(below)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func finishLine(l *pline) {
+	slices.SortStableFunc(l.glyphs, func(a, b pglyph) int { return cmp.Compare(a.x0, b.x0) })
+	var hs, bs []float64
+	for _, g := range l.glyphs {
+		if !g.sup {
+			hs = append(hs, g.top-g.bottom)
+			bs = append(bs, g.baseline)
+		}
+	}
+	if len(hs) > 0 {
+		l.h = median(hs)
+		l.baseline = median(bs)
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func isMarkerLine(l, below *pline) bool {
+	if len(l.glyphs) > 3 {
+		return false
+	}
+	var size float64
+	for _, g := range below.glyphs {
+		size = math.Max(size, g.size)
+	}
+	for _, g := range l.glyphs {
+		if !isMarkerRune(g.r) || g.size >= 0.85*size {
+			return false
+		}
+		near := false
+		for _, b := range below.glyphs {
+			if g.x0 <= b.x1+below.h && g.x1 >= b.x0-below.h {
+				near = true
+				break
+			}
+		}
+		if !near {
+			return false
+		}
+	}
+	rise := l.baseline - below.baseline
+	return rise > 0 && rise < 0.9*below.h
+}
+
+func isMarkerRune(r rune) bool { return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '*' }
+
+// digitsRE makes page numbers and job numbers of different pages alike.
+var digitsRE = regexp.MustCompile(`[0-9]+`)
+
+func runningKey(l *pline) string {
+	return digitsRE.ReplaceAllString(fold.RemoveSpaces(l.text()), "#")
+}
+
+// markRunning marks the running header and footer: lines in the top or
+// bottom eighth of the page whose text, digits aside, recurs at about the
+// same height on at least half of the pages. It returns the document
+// symbol the running header carries, if any.
+func markRunning(pages []pdfPage, lines [][]*pline) string {
+	if len(pages) < 2 {
+		return ""
+	}
+	type key struct {
+		text string
+		y    int
+	}
+	count := map[key]int{}
+	band := func(p pdfPage, l *pline) bool {
+		return l.baseline > p.height*7/8 || l.baseline < p.height/8
+	}
+	for i, ls := range lines {
+		seen := map[key]bool{}
+		for _, l := range ls {
+			if band(pages[i], l) {
+				k := key{runningKey(l), int(math.Round(l.baseline / 4))}
+				if !seen[k] {
+					seen[k] = true
+					count[k]++
+				}
+			}
+		}
+	}
+	symbols := map[string]int{}
+	for i, ls := range lines {
+		for _, l := range ls {
+			if !band(pages[i], l) {
+				continue
+			}
+			k := key{runningKey(l), int(math.Round(l.baseline / 4))}
+			n := count[k]
+			for _, d := range []int{-1, 1} {
+				n = max(n, count[key{k.text, k.y + d}])
+			}
+			if n*2 >= len(pages) && n >= 2 {
+				l.kind = lineRunning
+				if m := symbolRE.FindString(l.text()); m != "" {
+					symbols[m]++
+				}
+			}
+		}
+	}
+	best := ""
+	for s, n := range symbols {
+		if best == "" || n > symbols[best] || n == symbols[best] && s < best {
+			best = s
+		}
+	}
+	return best
+}
+
+// headerLabels are the annex table's column labels, found by their first
+// characters (a label may wrap: 日期/ over 期间).
+var headerLabels = [4]string{"国家", "日期", "活动", "评论"}
+
+// findHeader locates the header labels in a line: the x range of each.
+func findHeader(l *pline) (spans [4][2]float64, ok bool) {
+	var rs []rune
+	var gi []int
+	for i, g := range l.glyphs {
+		rs = append(rs, g.r)
+		gi = append(gi, i)
+	}
+	s := string(rs)
+	pos := 0
+	for k, label := range headerLabels {
+		idx := strings.Index(s[pos:], label)
+		if idx < 0 {
+			return spans, false
+		}
+		start := len([]rune(s[:pos+idx]))
+		first := l.glyphs[gi[start]]
+		// The label runs to the end of its chunk: the next gap wider than a glyph.
+		end := start
+		for end+1 < len(l.glyphs) && l.glyphs[end+1].x0-l.glyphs[end].x1 < 0.8*l.h {
+			end++
+		}
+		spans[k] = [2]float64{first.x0, l.glyphs[end].x1}
+		pos += idx + len(label)
+	}
+	return spans, true
+}
+
+// chunks splits a line where the gap between glyphs is wider than most of
+// a glyph: no space inside a cell is that wide, column padding is.
+func chunks(l *pline) [][]pglyph {
+	var out [][]pglyph
+	start := 0
+	for i := 1; i <= len(l.glyphs); i++ {
+		if i == len(l.glyphs) || l.glyphs[i].x0-l.glyphs[i-1].x1 > 0.8*l.h {
+			out = append(out, l.glyphs[start:i])
+			start = i
+		}
+	}
+	return out
+}
+
+// columnEdges derives the left edge of each column: cells are left-aligned,
+// so the leftmost x at which body text starts repeatedly between one label's
+// end and the next label's start is the next column's edge. Labels may be
+// centred, left- or right-aligned; the body text decides.
+func columnEdges(labels [4][2]float64, body []*pline) [4]float64 {
+	var starts []float64
+	for _, l := range body {
+		for _, c := range chunks(l) {
+			starts = append(starts, c[0].x0)
+		}
+	}
+	slices.Sort(starts)
+	var edges [4]float64
+	edges[0] = math.Inf(-1)
+	for i := 1; i < 4; i++ {
+		lo, hi := labels[i-1][1], labels[i][0]+1
+		var cand []float64
+		for _, x := range starts {
+			if x > lo && x <= hi {
+				cand = append(cand, x)
+			}
+		}
+		edges[i] = (lo + labels[i][0]) / 2
+		// The leftmost cluster (within 1.5 pt) holding at least two starts.
+		for j := 0; j < len(cand); j++ {
+			k := j
+			for k+1 < len(cand) && cand[k+1]-cand[j] <= 1.5 {
+				k++
+			}
+			if k > j {
+				edges[i] = cand[j] - 0.5
+				break
+			}
+		}
+		if edges[i] == (lo+labels[i][0])/2 && len(cand) > 0 {
+			edges[i] = cand[0] - 0.5
+		}
+	}
+	return edges
+}
+
+// tableRow is one row of the rebuilt table.
+type tableRow struct {
+	page   int
+	cells  [4][]string // lines of each cell
+	free   string      // a line that crosses column edges: heading or text
+	isFree bool
+}
+
+func (r *tableRow) cell(i int) string { return joinWrapped(r.cells[i]) }
+
+// splitColumns puts a line's glyphs in columns; ok is false when text runs
+// across a column edge without a gap (a heading spanning the table).
+func splitColumns(l *pline, edges [4]float64) (cols [4][]pglyph, ok bool) {
+	prev := -1
+	for i, g := range l.glyphs {
+		c := 0
+		mid := (g.x0 + g.x1) / 2
+		for k := 3; k >= 0; k-- {
+			if mid >= edges[k] {
+				c = k
+				break
+			}
+		}
+		if prev >= 0 && c != prev && g.x0-l.glyphs[i-1].x1 < 0.5*l.h {
+			return cols, false
+		}
+		prev = c
+		cols[c] = append(cols[c], g)
+	}
+	return cols, true
+}
+
+// pdfLines rebuilds a PDF report's lines. It returns an error, with advice,
+// when the document has no text layer or no annex table.
+func pdfLines(pages []pdfPage) ([]srcLine, error) {
+	total := 0
+	for _, p := range pages {
+		total += len(p.glyphs)
+	}
+	if total < 20 {
+		return nil, &pdfError{"the PDF has no text layer (it is a scanned image): run OCR on it first (for example `ocrmypdf --language chi_sim in.pdf out.pdf`) or download the text PDF from the UN's document system"}
+	}
+	lines := make([][]*pline, len(pages))
+	for i, p := range pages {
+		lines[i] = pageLines(p)
+	}
+	symbol := markRunning(pages, lines)
+
+	// The header row, and everything from it on, is the table region.
+	hp, hi := -1, -1
+	var labels [4][2]float64
+	for i, ls := range lines {
+		for j, l := range ls {
+			if l.kind != lineText {
+				continue
+			}
+			if sp, ok := findHeader(l); ok {
+				hp, hi, labels = i, j, sp
+				break
+			}
+		}
+		if hp >= 0 {
+			break
+		}
+	}
+	if hp < 0 {
+		return nil, &pdfError{"no annex table found (no header row 国家 / 日期/期间 / 活动和背景 / 评论): this PDF is not a CTBT universality report, or its text is not readable"}
+	}
+
+	var out []srcLine
+	place := func(page int) string { return fmt.Sprintf("p.%d", page) }
+	if symbol != "" {
+		out = append(out, srcLine{symbol, place(1)})
+	}
+	// Preamble: every line before the header, wrapped paragraph lines joined
+	// when a line reaches the right margin (justified text).
+	var pre []*pline
+	for i := 0; i <= hp; i++ {
+		for j, l := range lines[i] {
+			if i == hp && j >= hi {
+				break
+			}
+			if l.kind == lineText {
+				pre = append(pre, l)
+			}
+		}
+	}
+	right := 0.0
+	for _, l := range pre {
+		right = math.Max(right, l.x1())
+	}
+	var para []string
+	paraPage := 0
+	flush := func() {
+		if len(para) > 0 {
+			out = append(out, srcLine{joinWrapped(para), place(paraPage)})
+			para = nil
+		}
+	}
+	for _, l := range pre {
+		if len(para) == 0 {
+			paraPage = l.page
+		}
+		para = append(para, l.text())
+		if l.x1() < right-0.5*l.h {
+			flush()
+		}
+	}
+	flush()
+
+	// Table region: the body lines, footnotes marked.
+	var body []*pline
+	for i := hp; i < len(lines); i++ {
+		inNote := false
+		var noteH float64
+		for j, l := range lines[i] {
+			if i == hp && j < hi || l.kind != lineText {
+				continue
+			}
+			if l.glyphs[0].sup && l.x0() < labels[1][0] {
+				l.kind, inNote, noteH = lineFootnote, true, l.h
+				continue
+			}
+			if inNote {
+				if _, hdr := findHeader(l); !hdr && math.Abs(l.h-noteH) < 0.1*noteH && l.x0() < labels[1][0] {
+					l.kind = lineFootnote
+					continue
+				}
+				inNote = false
+			}
+			body = append(body, l)
+		}
+	}
+	edges := columnEdges(labels, body)
+	pitch := linePitch(body, edges)
+
+	// Rows, page by page, in reading order with the footnotes.
+	var rows []*tableRow
+	var lastRow *tableRow // the last data row, which a page break may cut
+	for i := hp; i < len(lines); i++ {
+		var cur *tableRow
+		var prevBase float64
+		firstOnPage := true
+		var note []string
+		flushNote := func() {
+			if len(note) > 0 {
+				rows = append(rows, &tableRow{page: i + 1, isFree: true, free: joinWrapped(note)}, &tableRow{page: i + 1, isFree: true})
+				note = nil
+			}
+		}
+		endRow := func() {
+			if cur == nil {
+				return
+			}
+			if isHeaderCells(cur) {
+				firstOnPage = true
+			} else if !cur.isFree {
+				if firstOnPage && lastRow != nil && continues(lastRow, cur) {
+					for c := range 4 {
+						lastRow.cells[c] = append(lastRow.cells[c], cur.cells[c]...)
+					}
+					cur = nil
+					firstOnPage = false
+					return
+				}
+				firstOnPage = false
+				lastRow = cur
+			}
+			rows = append(rows, cur)
+			cur = nil
+		}
+		for j, l := range lines[i] {
+			if i == hp && j < hi || l.kind == lineRunning {
+				continue
+			}
+			if l.kind == lineFootnote {
+				endRow()
+				if l.glyphs[0].sup {
+					flushNote()
+				}
+				note = append(note, l.text())
+				continue
+			}
+			flushNote()
+			cols, ok := splitColumns(l, edges)
+			if !ok {
+				endRow()
+				rows = append(rows, &tableRow{page: l.page, isFree: true, free: l.text()})
+				lastRow = nil
+				continue
+			}
+			if cur != nil && prevBase-l.baseline > 1.2*pitch {
+				endRow()
+			}
+			if cur == nil {
+				cur = &tableRow{page: l.page}
+			}
+			for c := range 4 {
+				if len(cols[c]) > 0 {
+					cur.cells[c] = append(cur.cells[c], glyphText(cols[c], l.h))
+				}
+			}
+			prevBase = l.baseline
+		}
+		endRow()
+		flushNote()
+	}
+	for _, r := range rows {
+		if r.isFree {
+			out = append(out, srcLine{r.free, place(r.page)})
+			continue
+		}
+		cells := [4]string{r.cell(0), r.cell(1), r.cell(2), r.cell(3)}
+		if cells[1] == "" && cells[2] == "" && cells[3] == "" {
+			// A line alone in the first column: a heading in a narrow
+			// table, or the closing date after it, is free text.
+			if _, err := ParsePeriod(cells[0]); err == nil || sectionRE.MatchString(cells[0]) || groupRE.MatchString(cells[0]) {
+				out = append(out, srcLine{cells[0], place(r.page)})
+				continue
+			}
+		}
+		out = append(out, srcLine{strings.Join(cells[:], "\t"), place(r.page)})
+	}
+	return out, nil
+}
+
+func isHeaderCells(r *tableRow) bool {
+	return !r.isFree && fold.RemoveSpaces(r.cell(0)) == "国家" && strings.Contains(fold.RemoveSpaces(r.cell(1)), "日期")
+}
+
+// continues reports whether the first row of a page is the rest of the
+// last row of the page before: no state, and no date or the end of a date
+// the page break cut ("2006年6月至" / "2007年5月").
+func continues(prev, r *tableRow) bool {
+	if r.cell(1) == "" {
+		return true
+	}
+	if r.cell(0) != "" {
+		return false
+	}
+	pd := strings.TrimSpace(prev.cell(1))
+	if pd == "" {
+		return false
+	}
+	if _, err := ParsePeriod(pd); err != nil {
+		return true
+	}
+	return strings.HasSuffix(pd, "至") || strings.HasSuffix(pd, "和") || strings.HasSuffix(pd, "-") || strings.HasSuffix(pd, "–")
+}
+
+// linePitch is the usual distance between the baselines of consecutive
+// lines inside one cell: the lower quartile of the distances between lines
+// that follow each other in a column, rows gaps being the larger ones.
+func linePitch(body []*pline, edges [4]float64) float64 {
+	var ds []float64
+	for c := range 4 {
+		var prev *pline
+		for _, l := range body {
+			cols, ok := splitColumns(l, edges)
+			if !ok || len(cols[c]) == 0 {
+				continue
+			}
+			if prev != nil && prev.page == l.page {
+				if d := prev.baseline - l.baseline; d > 0.5*l.h {
+					ds = append(ds, d)
+				}
+			}
+			prev = l
+		}
+	}
+	if len(ds) == 0 {
+		return math.Inf(1)
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/4]
+}
