@@ -74,6 +74,13 @@ func docxLines(data []byte) ([]srcLine, error) {
 	if err := w.walkPart(doc); err != nil {
 		return nil, err
 	}
+	hasTable := false
+	for _, l := range w.lines {
+		hasTable = hasTable || isHeaderRow(strings.Split(l.text, "\t"))
+	}
+	if !hasTable {
+		return nil, errors.New("no annex table found (no table whose header row is 国家 / 日期/期间 / 活动和背景 / 评论): this DOCX is not a CTBT universality report")
+	}
 	var out []srcLine
 	if w.symbol != "" {
 		out = append(out, srcLine{w.symbol, "header"})

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"ctbtsearch/internal/fold"
 	"errors"
 	"fmt"
@@ -71,8 +72,15 @@ func ReportID(name string) string {
 	return base
 }
 
-// ParseReportFile reads and parses one report file.
+// ParseReportFile reads and parses one report file in any format (text,
+// PDF, DOCX), recognised by content.
 func ParseReportFile(path string, gz *Gazetteer) (*Report, error) {
+	return ReadReportFile(context.Background(), path, gz)
+}
+
+// ReadReportFile is ParseReportFile with a context, which stops a PDF
+// being read when it is cancelled.
+func ReadReportFile(ctx context.Context, path string, gz *Gazetteer) (*Report, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
@@ -87,7 +95,7 @@ func ParseReportFile(path string, gz *Gazetteer) (*Report, error) {
 	if err != nil {
 		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
 	}
-	return ParseReport(path, data, gz)
+	return ReadReport(ctx, path, data, gz)
 }
 
 // unwrapPathError drops the path from an *os.PathError: ParseError names the
