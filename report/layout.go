@@ -483,6 +483,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	for i := hp; i < len(lines); i++ {
 		var cur *tableRow
 		var prevBase float64
+		var prevHad [4]bool // which columns the current row's last line had text in
 		firstOnPage := true
 		var note []string
 		flushNote := func() {
@@ -532,16 +533,37 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 				lastRow = nil
 				continue
 			}
-			if cur != nil && prevBase-l.baseline > 1.2*pitch {
+			// A new row starts after a gap wider than the line pitch; in a
+			// layout without such gaps, a date that begins below a
+			// complete one starts a new row too.
+			var texts [4]string
+			for c := range 4 {
+				texts[c] = glyphText(cols[c], l.h)
+			}
+			if texts[1] == "" && texts[2] == "" && texts[3] == "" && (sectionRE.MatchString(texts[0]) || groupRE.MatchString(texts[0])) {
+				// A section heading in the first column is a row of its own,
+				// gap or no gap.
+				endRow()
+				rows = append(rows, &tableRow{page: l.page, isFree: true, free: texts[0]})
+				lastRow = nil
+				continue
+			}
+			// Cells are top-aligned and their text contiguous: state or
+			// date text below a line without any starts a new row.
+			restarts := cur != nil && (texts[0] != "" && !prevHad[0] || texts[1] != "" && !prevHad[1])
+			if cur != nil && (prevBase-l.baseline > 1.2*pitch || restarts ||
+				len(cols[1]) > 0 && startsNewDate(cur.cell(1), texts[1]) ||
+				isHeaderCells(cur) && !labelLike(texts)) {
 				endRow()
 			}
 			if cur == nil {
 				cur = &tableRow{page: l.page}
 			}
 			for c := range 4 {
-				if len(cols[c]) > 0 {
-					cur.cells[c] = append(cur.cells[c], glyphText(cols[c], l.h))
+				if texts[c] != "" {
+					cur.cells[c] = append(cur.cells[c], texts[c])
 				}
+				prevHad[c] = texts[c] != ""
 			}
 			prevBase = l.baseline
 		}
@@ -616,4 +638,34 @@ func linePitch(body []*pline, edges [4]float64) float64 {
 	}
 	slices.Sort(ds)
 	return ds[len(ds)/4]
+}
+
+// yearRE is the start of a date cell: a year.
+var yearRE = regexp.MustCompile(`^[0-9０-９]{4}\s*年`)
+
+// startsNewDate reports whether a date cell line begins a new date after a
+// complete one: "2006年6月" under "2006年6月至" continues it, under
+// "2006年5月" it does not.
+func startsNewDate(sofar, line string) bool {
+	if sofar == "" || !yearRE.MatchString(line) {
+		return false
+	}
+	if strings.HasSuffix(sofar, "至") || strings.HasSuffix(sofar, "和") || strings.HasSuffix(sofar, "、") ||
+		strings.HasSuffix(sofar, "-") || strings.HasSuffix(sofar, "–") || strings.HasSuffix(sofar, "—") {
+		return false
+	}
+	_, err := ParsePeriod(sofar)
+	return err == nil
+}
+
+// labelLike reports whether a line could be the wrapped rest of the header
+// labels (期间 under 日期/): short words without digits. A line that is not
+// ends the header row even without a gap after it.
+func labelLike(texts [4]string) bool {
+	for _, t := range texts {
+		if len([]rune(t)) > 6 || strings.ContainsAny(t, "0123456789０１２３４５６７８９") {
+			return false
+		}
+	}
+	return true
 }

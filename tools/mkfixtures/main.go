@@ -57,6 +57,10 @@ var layouts = map[string]layout{
 	// padding: used only by the generality test.
 	"serif": {font: "'Noto Serif CJK SC'", size: "9pt", page: "A4", margin: "12mm 14mm 14mm 14mm",
 		widths: [4]string{"12%", "13%", "55%", "20%"}, thAlign: "right", cellPad: "2.5pt 3pt", lineHeight: "1.25", border: "none"},
+	// Landscape, no padding between rows and no rules: rows are told
+	// apart by their dates, not by gaps.
+	"tight": {font: "'AR PL UMing CN'", size: "10pt", page: "A4 landscape", margin: "15mm 18mm 15mm 18mm",
+		widths: [4]string{"15%", "15%", "50%", "20%"}, thAlign: "left", cellPad: "0 4pt", lineHeight: "1.3", border: "none"},
 }
 
 func main() {
@@ -68,7 +72,7 @@ func main() {
 
 func run(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("mkfixtures", flag.ContinueOnError)
-	name := fs.String("layout", "ming", "layout: ming, noto or serif")
+	name := fs.String("layout", "ming", "layout: ming, noto, serif or tight")
 	symbol := fs.String("symbol", "", "document symbol for the running header")
 	job := fs.String("job", "", "job number for the footer")
 	docx := fs.Bool("docx", false, "HTML for pandoc: symbol as the first paragraph, no print styles")
