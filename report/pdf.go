@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/klippa-app/go-pdfium"
 	pdfiumerrors "github.com/klippa-app/go-pdfium/errors"
@@ -41,7 +44,7 @@ const (
 // module takes about 4 s and 340 MB the first time (about 0.1 s once the
 // compilation cache under the user cache directory holds it), and a run
 // over text reports should pay nothing.
-var pdfEngine = sync.OnceValues(startPDFEngine)
+var pdfEngine = sync.OnceValues(func() (pdfium.Pool, error) { return startPDFEngine(pdfCacheDir()) })
 
 // pdfCacheDir is where wazero keeps the compiled module between runs.
 func pdfCacheDir() string {
@@ -55,12 +58,14 @@ func pdfCacheDir() string {
 	return filepath.Join(base, "ctbtsearch", "pdfium-wasm")
 }
 
-func startPDFEngine() (pdfium.Pool, error) {
+// startPDFEngine compiles PDFium, through the compilation cache in dir
+// when dir is not "".
+func startPDFEngine(dir string) (pdfium.Pool, error) {
 	cfg := wazero.NewRuntimeConfig().
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 		// Lets a per-document time limit stop PDFium mid-call.
 		WithCloseOnContextDone(true)
-	if dir := pdfCacheDir(); dir != "" {
+	if dir != "" {
 		// Without a cache every run compiles again (seconds): a cache that
 		// cannot be created only costs time, so its error is not fatal.
 		if cache, err := wazero.NewCompilationCacheWithDir(dir); err == nil {
@@ -71,6 +76,10 @@ func startPDFEngine() (pdfium.Pool, error) {
 		MinIdle:  0,
 		MaxIdle:  2,
 		MaxTotal: 4,
+		// A fresh WebAssembly instance per document costs more than the
+		// reading; instances are reused, and one that timed out is killed
+		// and replaced by the pool.
+		ReuseWorkers: true,
 		// Documents are passed as bytes: nothing of the host's file system
 		// is visible inside the sandbox.
 		FSConfig:      wazero.NewFSConfig(),
@@ -116,6 +125,10 @@ func readPDFPages(ctx context.Context, data []byte) ([]pdfPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readPDFPagesWith(ctx, pool, data)
+}
+
+func readPDFPagesWith(ctx context.Context, pool pdfium.Pool, data []byte) ([]pdfPage, error) {
 	ctx, cancel := context.WithTimeout(ctx, PDFTimeLimit)
 	defer cancel()
 	inst, err := pool.GetInstanceWithContext(ctx)
@@ -209,13 +222,29 @@ func extractPage(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (p
 	if err != nil {
 		return page, &pdfError{"cannot read the page's text (" + err.Error() + "): the file is damaged"}
 	}
-	for i := range n.Count {
-		gen, err := inst.FPDFText_IsGenerated(&requests.FPDFText_IsGenerated{TextPage: tp.TextPage, Index: i})
-		if err != nil || gen.IsGenerated {
-			continue // spaces and line ends PDFium adds: positions say more
+	// The page's text in one call, when it maps one rune to one character
+	// (no character outside the BMP); else one call per character. Calls
+	// into the sandbox cost microseconds each: two per character remain.
+	var runes []rune
+	if n.Count > 0 {
+		if txt, err := inst.FPDFText_GetText(&requests.FPDFText_GetText{TextPage: tp.TextPage, Count: n.Count}); err == nil {
+			runes = []rune(strings.TrimRight(txt.Text, "\x00"))
 		}
-		u, err := inst.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp.TextPage, Index: i})
-		if err != nil || u.Unicode == 0 || u.Unicode < ' ' || u.Unicode > 0x10FFFF {
+	}
+	for i := range n.Count {
+		var r rune
+		if len(runes) == n.Count {
+			r = runes[i]
+		} else {
+			u, err := inst.FPDFText_GetUnicode(&requests.FPDFText_GetUnicode{TextPage: tp.TextPage, Index: i})
+			if err != nil || u.Unicode > unicode.MaxRune {
+				continue
+			}
+			r = rune(u.Unicode)
+		}
+		// Spaces and line ends PDFium generates are dropped with every
+		// other blank: positions say where words and lines part.
+		if r <= ' ' || unicode.IsSpace(r) || r == utf8.RuneError {
 			continue
 		}
 		box, err := inst.FPDFText_GetLooseCharBox(&requests.FPDFText_GetLooseCharBox{TextPage: tp.TextPage, Index: i})
@@ -226,16 +255,14 @@ func extractPage(inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, index int) (p
 		if err != nil {
 			continue
 		}
-		fs, err := inst.FPDFText_GetFontSize(&requests.FPDFText_GetFontSize{TextPage: tp.TextPage, Index: i})
-		if err != nil {
-			continue
-		}
 		page.glyphs = append(page.glyphs, glyph{
-			r:  rune(u.Unicode),
+			r:  r,
 			x0: float64(box.Rect.Left), x1: float64(box.Rect.Right),
 			top: float64(box.Rect.Top), bottom: float64(box.Rect.Bottom),
 			baseline: org.Y, originX: org.X,
-			size: fs.FontSize,
+			// The loose box spans the font's ascent and descent: its
+			// height follows the font size, which is all markers need.
+			size: float64(box.Rect.Top - box.Rect.Bottom),
 		})
 	}
 	return page, nil
