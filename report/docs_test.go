@@ -41,10 +41,10 @@ func TestDocumentsGiveTheTextRecords(t *testing.T) {
 		if len(want.Records) != fx.records {
 			t.Fatalf("%s: text path gives %d records, want %d", fx.text, len(want.Records), fx.records)
 		}
-		for _, kind := range []string{"ming.pdf", "noto.pdf", "serif.pdf", "tight.pdf", "docx"} {
+		for _, kind := range []string{"ming.pdf", "noto.pdf", "serif.pdf", "tight.pdf", "word.pdf", "docx"} {
 			path := filepath.Join("testdata/docs", fx.name+"."+kind)
 			if _, err := os.Stat(path); err != nil {
-				continue // the tight layout is made of the second report only
+				continue // the tight and word layouts are made of the second report only
 			}
 			t.Run(filepath.Base(path), func(t *testing.T) {
 				got := readFixture(t, path)

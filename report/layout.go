@@ -47,6 +47,7 @@ const (
 	lineText lineKind = iota
 	lineRunning
 	lineFootnote
+	lineHeader // a line of a header row (国家 日期/期间 活动和背景 评论)
 )
 
 func (l *pline) x0() float64 { return l.glyphs[0].x0 }
@@ -154,6 +155,14 @@ func finishLine(l *pline) {
 		l.h = median(hs)
 		l.baseline = median(bs)
 	}
+	// A marker raised only a little stays in its line's baseline cluster:
+	// it is still smaller than the line and above its baseline.
+	for i := range l.glyphs {
+		g := &l.glyphs[i]
+		if !g.sup && isMarkerRune(g.r) && g.size < 0.8*l.h && g.baseline-l.baseline > 0.12*l.h {
+			g.sup = true
+		}
+	}
 }
 
 func median(xs []float64) float64 {
@@ -258,32 +267,81 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 // characters (a label may wrap: 日期/ over 期间).
 var headerLabels = [4]string{"国家", "日期", "活动", "评论"}
 
-// findHeader locates the header labels in a line: the x range of each.
-func findHeader(l *pline) (spans [4][2]float64, ok bool) {
-	var rs []rune
-	var gi []int
-	for i, g := range l.glyphs {
-		rs = append(rs, g.r)
-		gi = append(gi, i)
-	}
-	s := string(rs)
-	pos := 0
-	for k, label := range headerLabels {
-		idx := strings.Index(s[pos:], label)
-		if idx < 0 {
-			return spans, false
+// labelSpan finds label in a line, starting at or right of minX: the x
+// range of the chunk it starts (the label runs to the next gap wider than
+// most of a glyph).
+func labelSpan(l *pline, label string, minX float64) ([2]float64, bool) {
+	lr := []rune(label)
+	for i := 0; i+len(lr) <= len(l.glyphs); i++ {
+		if l.glyphs[i].x0 < minX {
+			continue
 		}
-		start := len([]rune(s[:pos+idx]))
-		first := l.glyphs[gi[start]]
-		// The label runs to the end of its chunk: the next gap wider than a glyph.
-		end := start
+		match := true
+		for k, r := range lr {
+			if l.glyphs[i+k].r != r {
+				match = false
+				break
+			}
+		}
+		if !match {
+			continue
+		}
+		end := i
 		for end+1 < len(l.glyphs) && l.glyphs[end+1].x0-l.glyphs[end].x1 < 0.8*l.h {
 			end++
 		}
-		spans[k] = [2]float64{first.x0, l.glyphs[end].x1}
-		pos += idx + len(label)
+		return [2]float64{l.glyphs[i].x0, l.glyphs[end].x1}, true
 	}
-	return spans, true
+	return [2]float64{}, false
+}
+
+// findHeaderGroup finds the header row whose 国家 label is on line i of a
+// page: the labels' x ranges and the first and last of its lines. Labels may
+// sit on different baselines (centred vertically beside a wrapped label, as
+// Word does), so each is looked for on the nearest line within 2.5 glyph
+// heights, left to right.
+func findHeaderGroup(ls []*pline, i int) (spans [4][2]float64, first, last int, ok bool) {
+	l := ls[i]
+	sp, found := labelSpan(l, headerLabels[0], math.Inf(-1))
+	if l.kind != lineText || !found {
+		return spans, 0, 0, false
+	}
+	spans[0] = sp
+	first, last = i, i
+	for k := 1; k < 4; k++ {
+		best, bestD := -1, math.Inf(1)
+		var bestSpan [2]float64
+		for j, o := range ls {
+			d := math.Abs(o.baseline - l.baseline)
+			if o.kind != lineText || d > 2.5*l.h || d >= bestD {
+				continue
+			}
+			if s, ok := labelSpan(o, headerLabels[k], spans[k-1][1]); ok {
+				best, bestD, bestSpan = j, d, s
+			}
+		}
+		if best < 0 {
+			return spans, 0, 0, false
+		}
+		spans[k] = bestSpan
+		first, last = min(first, best), max(last, best)
+	}
+	// The rest of a wrapped label below the lowest label line: 期间 under 日期/.
+	for last+1 < len(ls) && ls[last+1].kind == lineText && ls[last].baseline-ls[last+1].baseline < 1.6*ls[last].h && labelLikeLine(ls[last+1]) {
+		last++
+	}
+	return spans, first, last, true
+}
+
+func labelLikeLine(l *pline) bool {
+	var texts [4]string
+	for i, c := range chunks(l) {
+		if i >= 4 {
+			return false
+		}
+		texts[i] = glyphText(c, l.h)
+	}
+	return labelLike(texts)
 }
 
 // chunks splits a line where the gap between glyphs is wider than most of
@@ -347,6 +405,7 @@ type tableRow struct {
 	cells  [4][]string // lines of each cell
 	free   string      // a line that crosses column edges: heading or text
 	isFree bool
+	header bool // the header row
 }
 
 func (r *tableRow) cell(i int) string { return joinWrapped(r.cells[i]) }
@@ -354,6 +413,7 @@ func (r *tableRow) cell(i int) string { return joinWrapped(r.cells[i]) }
 // splitColumns puts a line's glyphs in columns; ok is false when text runs
 // across a column edge without a gap (a heading spanning the table).
 func splitColumns(l *pline, edges [4]float64) (cols [4][]pglyph, ok bool) {
+	ok = true
 	prev := -1
 	for i, g := range l.glyphs {
 		c := 0
@@ -365,12 +425,12 @@ func splitColumns(l *pline, edges [4]float64) (cols [4][]pglyph, ok bool) {
 			}
 		}
 		if prev >= 0 && c != prev && g.x0-l.glyphs[i-1].x1 < 0.5*l.h {
-			return cols, false
+			ok = false
 		}
 		prev = c
 		cols[c] = append(cols[c], g)
 	}
-	return cols, true
+	return cols, ok
 }
 
 // pdfLines rebuilds a PDF report's lines. It returns an error, with advice,
@@ -389,21 +449,23 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	}
 	symbol := markRunning(pages, lines)
 
-	// The header row, and everything from it on, is the table region.
+	// The first header row, and everything from it on, is the table
+	// region. Every header row's lines are marked: they make their own row.
 	hp, hi := -1, -1
 	var labels [4][2]float64
 	for i, ls := range lines {
-		for j, l := range ls {
-			if l.kind != lineText {
+		for j := 0; j < len(ls); j++ {
+			sp, first, last, ok := findHeaderGroup(ls, j)
+			if !ok {
 				continue
 			}
-			if sp, ok := findHeader(l); ok {
-				hp, hi, labels = i, j, sp
-				break
+			for k := first; k <= last; k++ {
+				ls[k].kind = lineHeader
 			}
-		}
-		if hp >= 0 {
-			break
+			if hp < 0 {
+				hp, hi, labels = i, first, sp
+			}
+			j = last
 		}
 	}
 	if hp < 0 {
@@ -465,7 +527,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 				continue
 			}
 			if inNote {
-				if _, hdr := findHeader(l); !hdr && math.Abs(l.h-noteH) < 0.1*noteH && l.x0() < labels[1][0] {
+				if l.kind == lineText && math.Abs(l.h-noteH) < 0.1*noteH && l.x0() < labels[1][0] {
 					l.kind = lineFootnote
 					continue
 				}
@@ -483,7 +545,9 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	for i := hp; i < len(lines); i++ {
 		var cur *tableRow
 		var prevBase float64
-		var prevHad [4]bool // which columns the current row's last line had text in
+		var prevHad [4]bool   // which columns the current row's last line had text in
+		var heading *tableRow // the heading the next lines may continue
+		var headingBase float64
 		firstOnPage := true
 		var note []string
 		flushNote := func() {
@@ -527,33 +591,57 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			}
 			flushNote()
 			cols, ok := splitColumns(l, edges)
-			if !ok {
+			if l.kind == lineHeader {
+				if cur == nil || !cur.header {
+					endRow()
+					cur = &tableRow{page: l.page, header: true}
+				}
+				for c := range 4 {
+					if t := glyphText(cols[c], l.h); t != "" {
+						cur.cells[c] = append(cur.cells[c], t)
+					}
+				}
+				prevBase = l.baseline
+				continue
+			}
+			if cur != nil && cur.header {
 				endRow()
-				rows = append(rows, &tableRow{page: l.page, isFree: true, free: l.text()})
+			}
+			var texts [4]string
+			for c := range 4 {
+				texts[c] = glyphText(cols[c], l.h)
+			}
+			// A heading may wrap, in a narrow first column or across the
+			// table: lines right under it with nothing in the other
+			// columns continue it.
+			firstOnly := ok && texts[1] == "" && texts[2] == "" && texts[3] == ""
+			if heading != nil && heading.page == l.page && headingBase-l.baseline <= 1.2*pitch && (firstOnly || !ok) && !isHeading(l.text()) {
+				heading.free = joinWrapped([]string{heading.free, l.text()})
+				headingBase = l.baseline
+				continue
+			}
+			heading = nil
+			if !ok || firstOnly && isHeading(texts[0]) {
+				// A line across the columns (a heading spanning the table,
+				// text after it) or a heading in the first column is a row
+				// of its own, gap or no gap.
+				endRow()
+				r := &tableRow{page: l.page, isFree: true, free: l.text()}
+				rows = append(rows, r)
 				lastRow = nil
+				if isHeading(r.free) {
+					heading, headingBase = r, l.baseline
+				}
 				continue
 			}
 			// A new row starts after a gap wider than the line pitch; in a
 			// layout without such gaps, a date that begins below a
 			// complete one starts a new row too.
-			var texts [4]string
-			for c := range 4 {
-				texts[c] = glyphText(cols[c], l.h)
-			}
-			if texts[1] == "" && texts[2] == "" && texts[3] == "" && (sectionRE.MatchString(texts[0]) || groupRE.MatchString(texts[0])) {
-				// A section heading in the first column is a row of its own,
-				// gap or no gap.
-				endRow()
-				rows = append(rows, &tableRow{page: l.page, isFree: true, free: texts[0]})
-				lastRow = nil
-				continue
-			}
 			// Cells are top-aligned and their text contiguous: state or
 			// date text below a line without any starts a new row.
 			restarts := cur != nil && (texts[0] != "" && !prevHad[0] || texts[1] != "" && !prevHad[1])
 			if cur != nil && (prevBase-l.baseline > 1.2*pitch || restarts ||
-				len(cols[1]) > 0 && startsNewDate(cur.cell(1), texts[1]) ||
-				isHeaderCells(cur) && !labelLike(texts)) {
+				len(cols[1]) > 0 && startsNewDate(cur.cell(1), texts[1])) {
 				endRow()
 			}
 			if cur == nil {
@@ -668,4 +756,10 @@ func labelLike(texts [4]string) bool {
 		}
 	}
 	return true
+}
+
+// isHeading reports whether text is a group or section heading: 1. 双边努力,
+// 1(a). 与附件2国家有关的活动.
+func isHeading(text string) bool {
+	return sectionRE.MatchString(text) || groupRE.MatchString(text)
 }

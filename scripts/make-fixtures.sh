@@ -30,9 +30,13 @@ done <<'LIST'
 a62-ctbt-universality data/reports/a62-ctbt-universality.zh.txt A/62/173 07-45678
 a64-ctbt-universality report/testdata/a64-ctbt-universality.zh.txt A/64/136 09-41234
 LIST
-# A fourth layout, without gaps between rows, of the second report only.
-go run ./tools/mkfixtures -layout tight -symbol A/64/136 -job "09-41234 (C)" report/testdata/a64-ctbt-universality.zh.txt >"$tmp/a64-tight.html"
-print_pdf "$tmp/a64-tight.html" "$out/a64-ctbt-universality.tight.pdf"
+# Two more layouts of the second report only: without gaps between rows
+# (tight), and Word-like (centred wrapped header labels, headings wrapping in
+# the first cell, shallow superscripts).
+for layout in tight word; do
+	go run ./tools/mkfixtures -layout $layout -symbol A/64/136 -job "09-41234 (C)" report/testdata/a64-ctbt-universality.zh.txt >"$tmp/a64-$layout.html"
+	print_pdf "$tmp/a64-$layout.html" "$out/a64-ctbt-universality.$layout.pdf"
+done
 
 bad=report/testdata/docs/bad
 mkdir -p "$bad"

@@ -43,6 +43,10 @@ type layout struct {
 	cellPad    string    // cell padding
 	lineHeight string
 	border     string // cell border
+	// Like Word's tables: header labels centred vertically (the short ones
+	// sit between the lines of the wrapped ones), section headings in the
+	// first cell only (so they wrap), superscripts raised only a little.
+	wordLike bool
 }
 
 var layouts = map[string]layout{
@@ -57,6 +61,8 @@ var layouts = map[string]layout{
 	// padding: used only by the generality test.
 	"serif": {font: "'Noto Serif CJK SC'", size: "9pt", page: "A4", margin: "12mm 14mm 14mm 14mm",
 		widths: [4]string{"12%", "13%", "55%", "20%"}, thAlign: "right", cellPad: "2.5pt 3pt", lineHeight: "1.25", border: "none"},
+	"word": {font: "'AR PL UMing CN'", size: "10.5pt", page: "A4", margin: "25mm 25mm 25mm 25mm",
+		widths: [4]string{"14%", "12%", "52%", "22%"}, thAlign: "center", cellPad: "2pt 5pt", lineHeight: "1.3", border: "0.5pt solid #000", wordLike: true},
 	// Landscape, no padding between rows and no rules: rows are told
 	// apart by their dates, not by gaps.
 	"tight": {font: "'AR PL UMing CN'", size: "10pt", page: "A4 landscape", margin: "15mm 18mm 15mm 18mm",
@@ -72,7 +78,7 @@ func main() {
 
 func run(args []string, w io.Writer) error {
 	fs := flag.NewFlagSet("mkfixtures", flag.ContinueOnError)
-	name := fs.String("layout", "ming", "layout: ming, noto, serif or tight")
+	name := fs.String("layout", "ming", "layout: ming, noto, serif, tight or word")
 	symbol := fs.String("symbol", "", "document symbol for the running header")
 	job := fs.String("job", "", "job number for the footer")
 	docx := fs.Bool("docx", false, "HTML for pandoc: symbol as the first paragraph, no print styles")
@@ -121,6 +127,14 @@ func cell(s string) string {
 	return markerRE.ReplaceAllString(s, "<sup>$1</sup>")
 }
 
+func wordCSS(lay layout) string {
+	if !lay.wordLike {
+		return ""
+	}
+	return `th { vertical-align: middle; } th:nth-child(2) { padding-left: 8pt; padding-right: 8pt; }
+sup { font-size: 65%; vertical-align: 0.25em; }`
+}
+
 func render(b *bytes.Buffer, text string, lay layout, symbol, job string, docx bool) {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	fmt.Fprintf(b, `<!DOCTYPE html>
@@ -141,9 +155,10 @@ tr { break-inside: auto; }
 th, td { vertical-align: top; text-align: left; padding: %s; border: %s; }
 th { text-align: %s; font-weight: normal; }
 sup { font-size: 60%%; vertical-align: super; line-height: 0; }
+%s
 </style></head><body>
 `, html.EscapeString(symbol), lay.page, lay.margin, symbol, lay.font, job, lay.font, lay.font,
-		lay.font, lay.size, lay.lineHeight, lay.cellPad, lay.border, lay.thAlign)
+		lay.font, lay.size, lay.lineHeight, lay.cellPad, lay.border, lay.thAlign, wordCSS(lay))
 	if docx && symbol != "" {
 		fmt.Fprintf(b, "<p>%s</p>\n", html.EscapeString(symbol))
 	}
@@ -204,6 +219,10 @@ sup { font-size: 60%%; vertical-align: super; line-height: 0; }
 		openTable()
 		rest := strings.TrimSpace(strings.Join(cells[1:], ""))
 		if rest == "" && headingRE.MatchString(line) {
+			if lay.wordLike {
+				fmt.Fprintf(b, "<tr><td>%s</td><td></td><td></td><td></td></tr>\n", cell(cells[0]))
+				continue
+			}
 			fmt.Fprintf(b, "<tr><td colspan=\"4\">%s</td></tr>\n", cell(cells[0]))
 			continue
 		}
