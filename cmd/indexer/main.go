@@ -22,7 +22,8 @@
 // text layer (run OCR first), an encrypted or damaged PDF, a document without
 // the annex table, a legacy .doc, or one over the size (32 MiB) or page (200)
 // limits. Reading the first PDF of a run starts the PDF engine; its compiled
-// form is cached under the user cache directory, so later runs start fast.
+// form is cached under the user cache directory (ctbtsearch/pdfium-wasm, or
+// $CTBT_PDFIUM_CACHE when set), so later runs start fast.
 //
 // Every file is parsed before anything is written. If any file cannot be
 // parsed, or two files give the same report id (the file name up to its first
