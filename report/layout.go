@@ -139,6 +139,26 @@ func pageLines(p pdfPage) []*pline {
 		}
 		out = append(out, l)
 	}
+	// A marker wrapped onto a line of its own, nothing beside it: smaller
+	// than the page's usual text.
+	var hs []float64
+	for _, l := range out {
+		hs = append(hs, l.h)
+	}
+	if len(hs) > 0 {
+		usual := median(hs)
+		for _, l := range out {
+			all := true
+			for _, g := range l.glyphs {
+				all = all && isMarkerRune(g.r) && g.size < 0.8*usual
+			}
+			if all && len(l.glyphs) <= 3 {
+				for i := range l.glyphs {
+					l.glyphs[i].sup = true
+				}
+			}
+		}
+	}
 	return out
 }
 
@@ -181,16 +201,6 @@ func isMarkerLine(l, below *pline) bool {
 	}
 	for _, g := range l.glyphs {
 		if !isMarkerRune(g.r) || g.size >= 0.85*size {
-			return false
-		}
-		near := false
-		for _, b := range below.glyphs {
-			if g.x0 <= b.x1+below.h && g.x1 >= b.x0-below.h {
-				near = true
-				break
-			}
-		}
-		if !near {
 			return false
 		}
 	}
@@ -522,7 +532,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			if i == hp && j < hi || l.kind != lineText {
 				continue
 			}
-			if l.glyphs[0].sup && l.x0() < labels[1][0] {
+			if isFootnoteLine(l) && l.x0() < labels[1][0] {
 				l.kind, inNote, noteH = lineFootnote, true, l.h
 				continue
 			}
@@ -542,12 +552,14 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	// Rows, page by page, in reading order with the footnotes.
 	var rows []*tableRow
 	var lastRow *tableRow // the last data row, which a page break may cut
+	var heading *tableRow // the heading the next lines may continue, even on the next page
+	var headingBase float64
+	var headingPage int
 	for i := hp; i < len(lines); i++ {
 		var cur *tableRow
 		var prevBase float64
-		var prevHad [4]bool   // which columns the current row's last line had text in
-		var heading *tableRow // the heading the next lines may continue
-		var headingBase float64
+		var prevHad [4]bool // which columns the current row's last line had text in
+
 		firstOnPage := true
 		var note []string
 		flushNote := func() {
@@ -583,7 +595,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			}
 			if l.kind == lineFootnote {
 				endRow()
-				if l.glyphs[0].sup {
+				if isFootnoteLine(l) {
 					flushNote()
 				}
 				note = append(note, l.text())
@@ -615,9 +627,10 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			// table: lines right under it with nothing in the other
 			// columns continue it.
 			firstOnly := ok && texts[1] == "" && texts[2] == "" && texts[3] == ""
-			if heading != nil && heading.page == l.page && headingBase-l.baseline <= 1.2*pitch && (firstOnly || !ok) && !isHeading(l.text()) {
+			if heading != nil && (headingPage == l.page && headingBase-l.baseline <= 1.2*pitch || headingPage != l.page && cur == nil) &&
+				(firstOnly || !ok) && !isHeading(l.text()) {
 				heading.free = joinWrapped([]string{heading.free, l.text()})
-				headingBase = l.baseline
+				headingBase, headingPage = l.baseline, l.page
 				continue
 			}
 			heading = nil
@@ -630,7 +643,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 				rows = append(rows, r)
 				lastRow = nil
 				if isHeading(r.free) {
-					heading, headingBase = r, l.baseline
+					heading, headingBase, headingPage = r, l.baseline, l.page
 				}
 				continue
 			}
@@ -686,11 +699,16 @@ func isHeaderCells(r *tableRow) bool {
 // the page break cut ("2006年6月至" / "2007年5月").
 func continues(prev, r *tableRow) bool {
 	if r.cell(1) == "" {
+		// Not the closing date or a heading alone in the first column.
+		if r.cell(2) == "" && r.cell(3) == "" {
+			if _, err := ParsePeriod(r.cell(0)); err == nil || isHeading(r.cell(0)) {
+				return false
+			}
+		}
 		return true
 	}
-	if r.cell(0) != "" {
-		return false
-	}
+	// A date cut in two: the first part cannot end there, or the second
+	// cannot stand alone ("至2007年5月", "月"); the state may be cut too.
 	pd := strings.TrimSpace(prev.cell(1))
 	if pd == "" {
 		return false
@@ -698,7 +716,10 @@ func continues(prev, r *tableRow) bool {
 	if _, err := ParsePeriod(pd); err != nil {
 		return true
 	}
-	return strings.HasSuffix(pd, "至") || strings.HasSuffix(pd, "和") || strings.HasSuffix(pd, "-") || strings.HasSuffix(pd, "–")
+	if _, err := ParsePeriod(r.cell(1)); err != nil {
+		return true
+	}
+	return r.cell(0) == "" && (strings.HasSuffix(pd, "至") || strings.HasSuffix(pd, "和") || strings.HasSuffix(pd, "-") || strings.HasSuffix(pd, "–"))
 }
 
 // linePitch is the usual distance between the baselines of consecutive
@@ -762,4 +783,15 @@ func labelLike(texts [4]string) bool {
 // 1(a). 与附件2国家有关的活动.
 func isHeading(text string) bool {
 	return sectionRE.MatchString(text) || groupRE.MatchString(text)
+}
+
+// isFootnoteLine reports whether a line is a footnote text: it starts with
+// a marker and its text follows at once (a marker wrapped alone in a cell
+// has a column gap after it).
+func isFootnoteLine(l *pline) bool {
+	i := 0
+	for i < len(l.glyphs) && l.glyphs[i].sup {
+		i++
+	}
+	return i > 0 && i < len(l.glyphs) && l.glyphs[i].x0-l.glyphs[i-1].x1 < l.h
 }
