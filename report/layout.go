@@ -236,7 +236,7 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 	for i, ls := range lines {
 		seen := map[key]bool{}
 		for _, l := range ls {
-			if band(pages[i], l) {
+			if l.kind == lineText && band(pages[i], l) {
 				k := key{runningKey(l), int(math.Round(l.baseline / 4))}
 				if !seen[k] {
 					seen[k] = true
@@ -248,7 +248,7 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 	symbols := map[string]int{}
 	for i, ls := range lines {
 		for _, l := range ls {
-			if !band(pages[i], l) {
+			if l.kind != lineText || !band(pages[i], l) {
 				continue
 			}
 			k := key{runningKey(l), int(math.Round(l.baseline / 4))}
@@ -296,13 +296,33 @@ func labelSpan(l *pline, label string, minX float64) ([2]float64, bool) {
 		if !match {
 			continue
 		}
+		// Labels hold no spaces: any visible gap, or the next label,
+		// ends one (narrow columns may leave only the padding between).
 		end := i
-		for end+1 < len(l.glyphs) && l.glyphs[end+1].x0-l.glyphs[end].x1 < 0.8*l.h {
+		for end+1 < len(l.glyphs) && l.glyphs[end+1].x0-l.glyphs[end].x1 < 0.3*l.h && !startsLabel(l.glyphs[end+1:]) {
 			end++
 		}
 		return [2]float64{l.glyphs[i].x0, l.glyphs[end].x1}, true
 	}
 	return [2]float64{}, false
+}
+
+// startsLabel reports whether glyphs begin with a header label.
+func startsLabel(gs []pglyph) bool {
+	for _, label := range headerLabels {
+		lr := []rune(label)
+		if len(gs) < len(lr) {
+			continue
+		}
+		match := true
+		for k, r := range lr {
+			match = match && gs[k].r == r
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // findHeaderGroup finds the header row whose 国家 label is on line i of a
@@ -337,21 +357,30 @@ func findHeaderGroup(ls []*pline, i int) (spans [4][2]float64, first, last int, 
 		first, last = min(first, best), max(last, best)
 	}
 	// The rest of a wrapped label below the lowest label line: 期间 under 日期/.
-	for last+1 < len(ls) && ls[last+1].kind == lineText && ls[last].baseline-ls[last+1].baseline < 1.6*ls[last].h && labelLikeLine(ls[last+1]) {
+	for last+1 < len(ls) && ls[last+1].kind == lineText && ls[last].baseline-ls[last+1].baseline < 1.6*ls[last].h && labelRestLine(ls[last+1]) {
 		last++
 	}
 	return spans, first, last, true
 }
 
-func labelLikeLine(l *pline) bool {
-	var texts [4]string
-	for i, c := range chunks(l) {
-		if i >= 4 {
+// fullLabels are the header labels as the reports print them.
+var fullLabels = []string{"国家", "日期/期间", "活动和背景", "评论"}
+
+// labelRestLine reports whether a line holds only the wrapped ends of
+// header labels (期间 under 日期/), not the first line of the body, which
+// may follow without a gap.
+func labelRestLine(l *pline) bool {
+	for _, c := range chunks(l) {
+		t := fold.RemoveSpaces(glyphText(c, l.h))
+		rest := false
+		for _, full := range fullLabels {
+			rest = rest || t != full && strings.HasSuffix(full, t)
+		}
+		if !rest {
 			return false
 		}
-		texts[i] = glyphText(c, l.h)
 	}
-	return labelLike(texts)
+	return true
 }
 
 // chunks splits a line where the gap between glyphs is wider than most of
@@ -434,8 +463,14 @@ func splitColumns(l *pline, edges [4]float64) (cols [4][]pglyph, ok bool) {
 				break
 			}
 		}
-		if prev >= 0 && c != prev && g.x0-l.glyphs[i-1].x1 < 0.5*l.h {
-			ok = false
+		// Text running on across a column edge is one line across the
+		// table (a heading). Cells are padded, so a new cell starts after a
+		// gap; a narrow gap counts only where the glyph starts at the edge.
+		if prev >= 0 && c != prev {
+			gap := g.x0 - l.glyphs[i-1].x1
+			if gap < 0.25*l.h || gap < 0.5*l.h && math.Abs(g.x0-edges[c]) > 2 {
+				ok = false
+			}
 		}
 		prev = c
 		cols[c] = append(cols[c], g)
@@ -457,7 +492,6 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	for i, p := range pages {
 		lines[i] = pageLines(p)
 	}
-	symbol := markRunning(pages, lines)
 
 	// The first header row, and everything from it on, is the table
 	// region. Every header row's lines are marked: they make their own row.
@@ -478,6 +512,9 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			j = last
 		}
 	}
+	// After the headers: a header row repeated at the top of every page
+	// recurs like a running header but is not one.
+	symbol := markRunning(pages, lines)
 	if hp < 0 {
 		return nil, &pdfError{"no annex table found (no header row 国家 / 日期/期间 / 活动和背景 / 评论): this PDF is not a CTBT universality report, or its text is not readable"}
 	}
@@ -500,9 +537,9 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			}
 		}
 	}
-	right := 0.0
+	right, left := 0.0, math.Inf(1)
 	for _, l := range pre {
-		right = math.Max(right, l.x1())
+		right, left = math.Max(right, l.x1()), math.Min(left, l.x0())
 	}
 	var para []string
 	paraPage := 0
@@ -512,22 +549,34 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			para = nil
 		}
 	}
-	for _, l := range pre {
+	for i, l := range pre {
 		if len(para) == 0 {
 			paraPage = l.page
 		}
 		para = append(para, l.text())
-		if l.x1() < right-0.5*l.h {
+		// A paragraph goes on when its line reaches the right margin and
+		// the next starts at the left one: a centred line (the reporting
+		// period under the title) is a line of its own.
+		if l.x1() < right-0.5*l.h || i+1 < len(pre) && pre[i+1].x0() > left+0.5*l.h {
 			flush()
 		}
 	}
 	flush()
 
 	// Table region: the body lines, footnotes marked.
+	var hs []float64
+	for i := hp; i < len(lines); i++ {
+		for _, l := range lines[i] {
+			if l.kind == lineText {
+				hs = append(hs, l.h)
+			}
+		}
+	}
+	bodyH := median(hs)
 	var body []*pline
+	var noteH float64 // glyph height of the last footnote, 0 before one
 	for i := hp; i < len(lines); i++ {
 		inNote := false
-		var noteH float64
 		for j, l := range lines[i] {
 			if i == hp && j < hi || l.kind != lineText {
 				continue
@@ -536,13 +585,14 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 				l.kind, inNote, noteH = lineFootnote, true, l.h
 				continue
 			}
-			if inNote {
-				if l.kind == lineText && math.Abs(l.h-noteH) < 0.1*noteH && l.x0() < labels[1][0] {
-					l.kind = lineFootnote
-					continue
-				}
-				inNote = false
+			// A footnote goes on in lines of its size under it, and on the
+			// next page when footnotes are set smaller than the table.
+			sameSize := noteH > 0 && math.Abs(l.h-noteH) < 0.1*noteH && l.x0() < labels[1][0]
+			if sameSize && (inNote || noteH < 0.9*bodyH) {
+				l.kind = lineFootnote
+				continue
 			}
+			inNote = false
 			body = append(body, l)
 		}
 	}
@@ -555,6 +605,7 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	var heading *tableRow // the heading the next lines may continue, even on the next page
 	var headingBase float64
 	var headingPage int
+	var lastNote *tableRow // the last footnote, which may go on over the page
 	for i := hp; i < len(lines); i++ {
 		var cur *tableRow
 		var prevBase float64
@@ -564,7 +615,8 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 		var note []string
 		flushNote := func() {
 			if len(note) > 0 {
-				rows = append(rows, &tableRow{page: i + 1, isFree: true, free: joinWrapped(note)}, &tableRow{page: i + 1, isFree: true})
+				lastNote = &tableRow{page: i + 1, isFree: true, free: joinWrapped(note)}
+				rows = append(rows, lastNote, &tableRow{page: i + 1, isFree: true})
 				note = nil
 			}
 		}
@@ -597,6 +649,9 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 				endRow()
 				if isFootnoteLine(l) {
 					flushNote()
+				} else if len(note) == 0 && lastNote != nil {
+					lastNote.free = joinWrapped([]string{lastNote.free, l.text()})
+					continue
 				}
 				note = append(note, l.text())
 				continue
@@ -622,6 +677,12 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			var texts [4]string
 			for c := range 4 {
 				texts[c] = glyphText(cols[c], l.h)
+			}
+			// A heading across the table whose space happens to fall on a
+			// column edge is still one heading: no state starts "1(a)."
+			// and no date follows one.
+			if ok && texts[1] != "" && isHeading(texts[0]) && !yearRE.MatchString(texts[1]) {
+				ok = false
 			}
 			// A heading may wrap, in a narrow first column or across the
 			// table: lines right under it with nothing in the other
@@ -653,8 +714,17 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 			// Cells are top-aligned and their text contiguous: state or
 			// date text below a line without any starts a new row.
 			restarts := cur != nil && (texts[0] != "" && !prevHad[0] || texts[1] != "" && !prevHad[1])
+			dateSoFar := ""
+			if cur != nil {
+				dateSoFar = cur.cell(1)
+				// The rest of a row cut by the page break: its date began
+				// on the page before.
+				if firstOnPage && lastRow != nil && continues(lastRow, cur) {
+					dateSoFar = joinWrapped(append(slices.Clone(lastRow.cells[1]), cur.cells[1]...))
+				}
+			}
 			if cur != nil && (prevBase-l.baseline > 1.2*pitch || restarts ||
-				len(cols[1]) > 0 && startsNewDate(cur.cell(1), texts[1])) {
+				len(cols[1]) > 0 && startsNewDate(dateSoFar, texts[1])) {
 				endRow()
 			}
 			if cur == nil {
@@ -765,18 +835,6 @@ func startsNewDate(sofar, line string) bool {
 	}
 	_, err := ParsePeriod(sofar)
 	return err == nil
-}
-
-// labelLike reports whether a line could be the wrapped rest of the header
-// labels (期间 under 日期/): short words without digits. A line that is not
-// ends the header row even without a gap after it.
-func labelLike(texts [4]string) bool {
-	for _, t := range texts {
-		if len([]rune(t)) > 6 || strings.ContainsAny(t, "0123456789０１２３４５６７８９") {
-			return false
-		}
-	}
-	return true
 }
 
 // isHeading reports whether text is a group or section heading: 1. 双边努力,

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -309,6 +310,70 @@ func TestSyntheticLayouts(t *testing.T) {
 				}
 				if len(pages) < 2 {
 					t.Errorf("only %d page: the layout tests no page break", len(pages))
+				}
+			})
+		}
+	}
+}
+
+// TestRandomSyntheticLayouts draws layouts at random (seeded, so a failure
+// repeats) within what a report could look like: every column wide enough
+// for its label.
+func TestRandomSyntheticLayouts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 2026))
+	between := func(lo, hi float64) float64 { return lo + rng.Float64()*(hi-lo) }
+	var lays []synthLayout
+	for len(lays) < 100 {
+		l := synthLayout{
+			pageW: between(400, 850), pageH: between(560, 850),
+			top: between(25, 90), side: between(25, 80),
+			size: between(8, 12.5), leading: between(1.1, 1.7),
+			pad: between(0, 6), hpad: between(1.5, 6),
+			centreLabels: rng.IntN(2) == 0, spanHeadings: rng.IntN(2) == 0,
+		}
+		l.widths[0], l.widths[1], l.widths[3] = between(.1, .22), between(.12, .22), between(.12, .25)
+		l.widths[2] = 1 - l.widths[0] - l.widths[1] - l.widths[3]
+		content := l.pageW - 2*l.side
+		if l.widths[0]*content-2*l.hpad < 3.5*l.size || l.widths[1]*content-2*l.hpad < 3.5*l.size ||
+			l.widths[3]*content-2*l.hpad < 3*l.size || l.widths[2] < .33 {
+			continue
+		}
+		l.name = fmt.Sprintf("%d: %.0fx%.0f size %.1f leading %.2f pad %.1f widths %.2f", len(lays), l.pageW, l.pageH, l.size, l.leading, l.pad, l.widths)
+		lays = append(lays, l)
+	}
+	for _, fx := range docFixtures {
+		data, err := os.ReadFile(fx.text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, err := decodeText(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ParseReport(fx.text, data, DefaultGazetteer())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lay := range lays {
+			t.Run(fx.name+"/"+lay.name, func(t *testing.T) {
+				lines, err := pdfLines(typeset(text, fx.symbol, lay))
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := parseSrcLines(fx.name+".pdf", lines, DefaultGazetteer())
+				if err != nil {
+					if testing.Verbose() {
+						for _, l := range lines {
+							t.Logf("%s %q", l.place, l.text)
+						}
+					}
+					t.Fatal(err)
+				}
+				compareReports(t, want, got)
+				if t.Failed() && testing.Verbose() {
+					for _, l := range lines {
+						t.Logf("%s %q", l.place, l.text)
+					}
 				}
 			})
 		}
