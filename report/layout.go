@@ -230,8 +230,19 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 		y    int
 	}
 	count := map[key]int{}
+	// Below a page's table header row nothing is a running header: the
+	// lines just under it sit at the same height on every page.
+	headerTop := make([]float64, len(lines))
+	for i, ls := range lines {
+		headerTop[i] = math.Inf(-1)
+		for _, l := range ls {
+			if l.kind == lineHeader {
+				headerTop[i] = math.Max(headerTop[i], l.baseline)
+			}
+		}
+	}
 	band := func(p pdfPage, l *pline) bool {
-		return l.baseline > p.height*7/8 || l.baseline < p.height/8
+		return l.baseline > p.height*7/8 && l.baseline > headerTop[p.number-1] || l.baseline < p.height/8
 	}
 	for i, ls := range lines {
 		seen := map[key]bool{}
@@ -357,7 +368,7 @@ func findHeaderGroup(ls []*pline, i int) (spans [4][2]float64, first, last int, 
 		first, last = min(first, best), max(last, best)
 	}
 	// The rest of a wrapped label below the lowest label line: 期间 under 日期/.
-	for last+1 < len(ls) && ls[last+1].kind == lineText && ls[last].baseline-ls[last+1].baseline < 1.6*ls[last].h && labelRestLine(ls[last+1]) {
+	for last+1 < len(ls) && ls[last+1].kind == lineText && ls[last].baseline-ls[last+1].baseline < 2.2*ls[last].h && labelRestLine(ls[last+1]) {
 		last++
 	}
 	return spans, first, last, true

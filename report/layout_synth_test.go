@@ -320,7 +320,7 @@ func TestSyntheticLayouts(t *testing.T) {
 // repeats) within what a report could look like: every column wide enough
 // for its label.
 func TestRandomSyntheticLayouts(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 2026))
+	rng := rand.New(rand.NewPCG(12, 2026))
 	between := func(lo, hi float64) float64 { return lo + rng.Float64()*(hi-lo) }
 	var lays []synthLayout
 	for len(lays) < 100 {
