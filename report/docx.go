@@ -244,8 +244,10 @@ func (w *docxWalker) walkPart(f *zip.File) error {
 						cell = append(cell, text)
 					}
 				} else {
+					// Each paragraph is a line of its own: the blank line after
+					// it keeps the closing date from gluing onto a footnote.
 					w.paras++
-					w.lines = append(w.lines, srcLine{text, "para " + strconv.Itoa(w.paras)})
+					w.lines = append(w.lines, srcLine{text, "para " + strconv.Itoa(w.paras)}, srcLine{"", ""})
 				}
 			case "tc":
 				if tblDepth == 1 {
