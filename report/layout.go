@@ -804,8 +804,8 @@ func continues(prev, r *tableRow) bool {
 }
 
 // linePitch is the usual distance between the baselines of consecutive
-// lines inside one cell: the lower quartile of the distances between lines
-// that follow each other in a column, rows gaps being the larger ones.
+// lines inside one cell: the smallest recurring distance between lines that
+// follow each other in a column, row gaps being the larger ones.
 func linePitch(body []*pline, edges [4]float64) float64 {
 	var ds []float64
 	for c := range 4 {
@@ -826,7 +826,22 @@ func linePitch(body []*pline, edges [4]float64) float64 {
 	if len(ds) == 0 {
 		return math.Inf(1)
 	}
+	// The smallest distance that recurs (three times within 5%): in a
+	// table of short cells most distances are between rows, so a quantile
+	// would take a row gap for the pitch.
 	slices.Sort(ds)
+	for i, d := range ds {
+		n := 0
+		for _, e := range ds[i:] {
+			if e > d*1.05 {
+				break
+			}
+			n++
+		}
+		if n >= 3 {
+			return median(ds[i : i+n])
+		}
+	}
 	return ds[len(ds)/4]
 }
 

@@ -28,14 +28,15 @@ type synthLayout struct {
 	pad, hpad     float64 // cell padding above and below; left and right
 	centreLabels  bool
 	spanHeadings  bool
+	noRepeat      bool // the header row is printed once, not on every page
 }
 
 var synthLayouts = []synthLayout{
-	{"A4 with row gaps", 595, 842, 72, 56, 10.5, 1.4, [4]float64{.15, .17, .46, .22}, 3, 4, true, true},
-	{"Letter without row gaps", 612, 792, 40, 40, 9, 1.25, [4]float64{.2, .15, .45, .2}, 0, 5, false, false},
-	{"landscape, large type", 842, 595, 50, 50, 12, 1.5, [4]float64{.12, .2, .5, .18}, 2, 3, true, false},
-	{"A5, small type, narrow first column", 420, 595, 30, 28, 8, 1.15, [4]float64{.1, .14, .56, .2}, 1, 2, false, false},
-	{"B5, wide margins, tall rows", 499, 709, 80, 70, 10, 1.6, [4]float64{.18, .18, .42, .22}, 6, 6, true, true},
+	{"A4 with row gaps", 595, 842, 72, 56, 10.5, 1.4, [4]float64{.15, .17, .46, .22}, 3, 4, true, true, false},
+	{"Letter without row gaps", 612, 792, 40, 40, 9, 1.25, [4]float64{.2, .15, .45, .2}, 0, 5, false, false, false},
+	{"landscape, large type", 842, 595, 50, 50, 12, 1.5, [4]float64{.12, .2, .5, .18}, 2, 3, true, false, true},
+	{"A5, small type, narrow first column", 420, 595, 30, 28, 8, 1.15, [4]float64{.1, .14, .56, .2}, 1, 2, false, false, false},
+	{"B5, wide margins, tall rows, header printed once", 499, 709, 80, 70, 10, 1.6, [4]float64{.18, .18, .42, .22}, 6, 6, true, true, true},
 }
 
 type synthDoc struct {
@@ -176,7 +177,7 @@ func (d *synthDoc) newPage() {
 	num := tokenize(fmt.Sprint(n))
 	d.draw(num, l.pageW-l.side-lineWidth(num, 10), l.top/2, 10)
 	d.y = l.pageH - l.top
-	if d.inTable {
+	if d.inTable && !d.lay.noRepeat {
 		d.row(d.header, true)
 	}
 }
@@ -329,7 +330,7 @@ func TestRandomSyntheticLayouts(t *testing.T) {
 			top: between(25, 90), side: between(25, 80),
 			size: between(8, 12.5), leading: between(1.1, 1.7),
 			pad: between(0, 6), hpad: between(1.5, 6),
-			centreLabels: rng.IntN(2) == 0, spanHeadings: rng.IntN(2) == 0,
+			centreLabels: rng.IntN(2) == 0, spanHeadings: rng.IntN(2) == 0, noRepeat: rng.IntN(3) == 0,
 		}
 		l.widths[0], l.widths[1], l.widths[3] = between(.1, .22), between(.12, .22), between(.12, .25)
 		l.widths[2] = 1 - l.widths[0] - l.widths[1] - l.widths[3]
@@ -338,7 +339,7 @@ func TestRandomSyntheticLayouts(t *testing.T) {
 			l.widths[3]*content-2*l.hpad < 3*l.size || l.widths[2] < .33 {
 			continue
 		}
-		l.name = fmt.Sprintf("%d: %.0fx%.0f size %.1f leading %.2f pad %.1f widths %.2f", len(lays), l.pageW, l.pageH, l.size, l.leading, l.pad, l.widths)
+		l.name = fmt.Sprintf("%d: %.0fx%.0f size %.1f leading %.2f pad %.1f widths %.2f once %v", len(lays), l.pageW, l.pageH, l.size, l.leading, l.pad, l.widths, l.noRepeat)
 		lays = append(lays, l)
 	}
 	for _, fx := range docFixtures {
