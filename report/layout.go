@@ -241,13 +241,20 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 			}
 		}
 	}
-	band := func(p pdfPage, l *pline) bool {
-		return l.baseline > p.height*7/8 && l.baseline > headerTop[p.number-1] || l.baseline < p.height/8
+	// A running header or footer is among the first or last three lines
+	// of a page, in its top or bottom eighth, and says something: a line of
+	// punctuation (a wrapped "。") recurs at the same height by chance.
+	band := func(i, j int, l *pline) bool {
+		p := pages[i]
+		inBand := l.baseline > p.height*7/8 && l.baseline > headerTop[i] || l.baseline < p.height/8
+		edge := j < 3 || j >= len(lines[i])-3
+		says := strings.IndexFunc(l.text(), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+		return l.kind == lineText && inBand && edge && says
 	}
 	for i, ls := range lines {
 		seen := map[key]bool{}
-		for _, l := range ls {
-			if l.kind == lineText && band(pages[i], l) {
+		for j, l := range ls {
+			if band(i, j, l) {
 				k := key{runningKey(l), int(math.Round(l.baseline / 4))}
 				if !seen[k] {
 					seen[k] = true
@@ -258,8 +265,8 @@ func markRunning(pages []pdfPage, lines [][]*pline) string {
 	}
 	symbols := map[string]int{}
 	for i, ls := range lines {
-		for _, l := range ls {
-			if l.kind != lineText || !band(pages[i], l) {
+		for j, l := range ls {
+			if !band(i, j, l) {
 				continue
 			}
 			k := key{runningKey(l), int(math.Round(l.baseline / 4))}
