@@ -60,6 +60,10 @@ func (l *pline) text() string { return glyphText(l.glyphs, l.h) }
 func glyphText(gs []pglyph, h float64) string {
 	var b strings.Builder
 	for i, g := range gs {
+		if g.sup && g.r == '*' {
+			b.WriteRune(g.r) // the agenda footnote's mark (暂定项目表*) is no table footnote
+			continue
+		}
 		if g.sup {
 			if i == 0 || !gs[i-1].sup {
 				b.WriteString(" ^")
