@@ -538,6 +538,11 @@ func pdfLines(pages []pdfPage) ([]srcLine, error) {
 	// recurs like a running header but is not one.
 	symbol := markRunning(pages, lines)
 	if hp < 0 {
+		if total < 200*len(pages) {
+			// A real report page carries 500–1,500 characters: this one is
+			// mostly image, as a scan with a stamped header is.
+			return nil, &pdfError{fmt.Sprintf("no annex table found, and the PDF has little text (%d characters on %d page(s)): if", total, len(pages)) + " it is a scanned report, run OCR on it first (for example `ocrmypdf --language chi_sim in.pdf out.pdf`); otherwise it is not a CTBT universality report"}
+		}
 		return nil, &pdfError{"no annex table found (no header row 国家 / 日期/期间 / 活动和背景 / 评论): this PDF is not a CTBT universality report, or its text is not readable"}
 	}
 
