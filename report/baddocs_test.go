@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // manyPagesPDF is a valid PDF of n empty pages, for the page limit.
@@ -131,5 +132,33 @@ func TestFormatByContentNotName(t *testing.T) {
 		if len(rep.Records) != 30 || rep.ID != "a64-ctbt-universality" {
 			t.Errorf("%s renamed .txt: %d records, id %q", src, len(rep.Records), rep.ID)
 		}
+	}
+}
+
+// The per-document time limit stops PDFium mid-document: a deadline that
+// passes during the read gives an error naming the file, at once, and the
+// engine still reads the next document.
+func TestPDFTimeLimit(t *testing.T) {
+	path := "testdata/docs/a62-ctbt-universality.ming.pdf"
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pdfEngine(); err != nil { // the compile is not what is timed
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = ReadReport(ctx, path, data, DefaultGazetteer())
+	if err == nil || !strings.HasPrefix(err.Error(), path+":") {
+		t.Fatalf("error %v, want one naming %s", err, path)
+	}
+	t.Logf("%s: %v", time.Since(start), err)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("stopping took %s", took)
+	}
+	if _, err := ReadReport(context.Background(), path, data, DefaultGazetteer()); err != nil {
+		t.Errorf("the next read failed: %v", err)
 	}
 }

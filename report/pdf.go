@@ -131,6 +131,7 @@ func readPDFPages(ctx context.Context, data []byte) ([]pdfPage, error) {
 }
 
 func readPDFPagesWith(ctx context.Context, pool pdfium.Pool, data []byte) ([]pdfPage, error) {
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, PDFTimeLimit)
 	defer cancel()
 	inst, err := pool.GetInstanceWithContext(ctx)
@@ -157,7 +158,7 @@ func readPDFPagesWith(ctx context.Context, pool pdfium.Pool, data []byte) ([]pdf
 	mu.Unlock()
 	if wasKilled {
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, &pdfError{fmt.Sprintf("reading the PDF took longer than %s: the file is damaged or far too complex; export it again from the original", PDFTimeLimit)}
+			return nil, &pdfError{fmt.Sprintf("reading the PDF was stopped after %s (the limit is %s a document): the file is damaged or far too complex; export it again from the original", time.Since(start).Round(time.Millisecond), PDFTimeLimit)}
 		}
 		return nil, fmt.Errorf("read PDF: %w", ctx.Err())
 	}
