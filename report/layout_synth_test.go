@@ -29,20 +29,23 @@ type synthLayout struct {
 	centreLabels  bool
 	spanHeadings  bool
 	noRepeat      bool // the header row is printed once, not on every page
+	notesAtBottom bool // footnotes at the foot of the page, as Word sets them
 }
 
 var synthLayouts = []synthLayout{
-	{"A4 with row gaps", 595, 842, 72, 56, 10.5, 1.4, [4]float64{.15, .17, .46, .22}, 3, 4, true, true, false},
-	{"Letter without row gaps", 612, 792, 40, 40, 9, 1.25, [4]float64{.2, .15, .45, .2}, 0, 5, false, false, false},
-	{"landscape, large type", 842, 595, 50, 50, 12, 1.5, [4]float64{.12, .2, .5, .18}, 2, 3, true, false, true},
-	{"A5, small type, narrow first column", 420, 595, 30, 28, 8, 1.15, [4]float64{.1, .14, .56, .2}, 1, 2, false, false, false},
-	{"B5, wide margins, tall rows, header printed once", 499, 709, 80, 70, 10, 1.6, [4]float64{.18, .18, .42, .22}, 6, 6, true, true, true},
+	{"A4 with row gaps", 595, 842, 72, 56, 10.5, 1.4, [4]float64{.15, .17, .46, .22}, 3, 4, true, true, false, false},
+	{"Letter without row gaps, footnotes at the foot", 612, 792, 40, 40, 9, 1.25, [4]float64{.2, .15, .45, .2}, 0, 5, false, false, false, true},
+	{"landscape, large type", 842, 595, 50, 50, 12, 1.5, [4]float64{.12, .2, .5, .18}, 2, 3, true, false, true, false},
+	{"A5, small type, narrow first column", 420, 595, 30, 28, 8, 1.15, [4]float64{.1, .14, .56, .2}, 1, 2, false, false, false, true},
+	{"B5, wide margins, tall rows, header printed once", 499, 709, 80, 70, 10, 1.6, [4]float64{.18, .18, .42, .22}, 6, 6, true, true, true, false},
 }
 
 type synthDoc struct {
 	lay     synthLayout
 	symbol  string
 	pages   []pdfPage
+	notes   [][]token // footnote lines waiting for the foot of the page
+	notesH  float64   // the height they take there
 	y       float64
 	inTable bool
 	header  []string
@@ -167,8 +170,26 @@ func (d *synthDoc) draw(ts []token, x, baseline, size float64) {
 	}
 }
 
+// bottom is where the body of the page ends: above the footnotes set at
+// its foot.
+func (d *synthDoc) bottom() float64 { return d.lay.top + d.notesH }
+
+// flushNotes sets the waiting footnotes at the foot of the page.
+func (d *synthDoc) flushNotes() {
+	size := 0.8 * d.lay.size
+	y := d.lay.top + d.notesH
+	for _, ln := range d.notes {
+		d.draw(ln, d.lay.side, y-size, size)
+		y -= d.lay.leading * size
+	}
+	d.notes, d.notesH = nil, 0
+}
+
 func (d *synthDoc) newPage() {
 	l := d.lay
+	if len(d.pages) > 0 {
+		d.flushNotes()
+	}
 	n := len(d.pages) + 1
 	d.pages = append(d.pages, pdfPage{number: n, width: l.pageW, height: l.pageH})
 	sym := tokenize(d.symbol)
@@ -183,7 +204,7 @@ func (d *synthDoc) newPage() {
 }
 
 func (d *synthDoc) room(h float64) {
-	if d.y-h < d.lay.top {
+	if d.y-h < d.bottom() {
 		d.newPage()
 	}
 }
@@ -223,7 +244,7 @@ func (d *synthDoc) row(cells []string, isHeader bool) {
 	}
 	d.y -= l.pad
 	for k := range n {
-		if d.y-l.leading*l.size < l.top {
+		if d.y-l.leading*l.size < d.bottom() {
 			d.newPage()
 			d.y -= l.pad
 		}
@@ -262,6 +283,15 @@ func typeset(text, symbol string, lay synthLayout) []pdfPage {
 			}
 		case !started:
 			d.text(line, lay.size, !strings.HasPrefix(line, "1.") && !strings.HasPrefix(line, "2."))
+		case len(cells) == 1 && strings.HasPrefix(line, "^") && lay.notesAtBottom:
+			size := 0.8 * lay.size
+			lines := wrap(tokenize(line), lay.pageW-2*lay.side, size)
+			h := float64(len(lines)) * lay.leading * size
+			if d.y-h < d.bottom() { // no room left on this page for the note
+				d.newPage()
+			}
+			d.notes = append(d.notes, lines...)
+			d.notesH += h
 		case len(cells) == 1 && strings.HasPrefix(line, "^"):
 			d.text(line, 0.8*lay.size, false)
 		case len(cells) == 1:
@@ -274,6 +304,7 @@ func typeset(text, symbol string, lay synthLayout) []pdfPage {
 			d.row(cells, false)
 		}
 	}
+	d.flushNotes()
 	return d.pages
 }
 
@@ -330,7 +361,7 @@ func TestRandomSyntheticLayouts(t *testing.T) {
 			top: between(25, 90), side: between(25, 80),
 			size: between(8, 12.5), leading: between(1.1, 1.7),
 			pad: between(0, 6), hpad: between(1.5, 6),
-			centreLabels: rng.IntN(2) == 0, spanHeadings: rng.IntN(2) == 0, noRepeat: rng.IntN(3) == 0,
+			centreLabels: rng.IntN(2) == 0, spanHeadings: rng.IntN(2) == 0, noRepeat: rng.IntN(3) == 0, notesAtBottom: rng.IntN(2) == 0,
 		}
 		l.widths[0], l.widths[1], l.widths[3] = between(.1, .22), between(.12, .22), between(.12, .25)
 		l.widths[2] = 1 - l.widths[0] - l.widths[1] - l.widths[3]
@@ -339,7 +370,7 @@ func TestRandomSyntheticLayouts(t *testing.T) {
 			l.widths[3]*content-2*l.hpad < 3*l.size || l.widths[2] < .33 {
 			continue
 		}
-		l.name = fmt.Sprintf("%d: %.0fx%.0f size %.1f leading %.2f pad %.1f widths %.2f once %v", len(lays), l.pageW, l.pageH, l.size, l.leading, l.pad, l.widths, l.noRepeat)
+		l.name = fmt.Sprintf("%d: %.0fx%.0f size %.1f leading %.2f pad %.1f widths %.2f once %v notes at foot %v", len(lays), l.pageW, l.pageH, l.size, l.leading, l.pad, l.widths, l.noRepeat, l.notesAtBottom)
 		lays = append(lays, l)
 	}
 	for _, fx := range docFixtures {
