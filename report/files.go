@@ -15,10 +15,21 @@ import (
 
 // Reading a collection of report files, as the indexer and the benchmarks do.
 
+// reportExts are the file name extensions (any case) a directory search
+// picks up. Legacy Word .doc files are picked up too, so that they are
+// refused with advice rather than skipped unnoticed.
+var reportExts = []string{".txt", ".pdf", ".docx", ".doc"}
+
+func isReportName(p string) bool {
+	ext := strings.ToLower(filepath.Ext(p))
+	return slices.Contains(reportExts, ext)
+}
+
 // FindReportFiles expands files and directories into a sorted list of
 // report files without duplicates: directories are searched recursively for
-// *.txt files (any case), skipping hidden names; a file named explicitly is
-// taken whatever its extension. A path that does not exist is kept, so that the
+// *.txt, *.pdf, *.docx (and *.doc, refused when read) files in any case,
+// skipping hidden names; a file named explicitly is taken whatever its
+// extension, its format recognised by content. A path that does not exist is kept, so that the
 // parser reports it together with every other problem.
 func FindReportFiles(args []string) ([]string, error) {
 	var files []string
@@ -40,7 +51,7 @@ func FindReportFiles(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			if hidden || !strings.EqualFold(filepath.Ext(p), ".txt") {
+			if hidden || !isReportName(p) {
 				return nil
 			}
 			if !d.Type().IsRegular() {
@@ -56,7 +67,7 @@ func FindReportFiles(args []string) ([]string, error) {
 			return nil, fmt.Errorf("find reports in %s: %w", arg, err)
 		}
 		if len(files) == n {
-			return nil, fmt.Errorf("find reports in %s: no report files (*.txt) in this directory", arg)
+			return nil, fmt.Errorf("find reports in %s: no report files (*.txt, *.pdf, *.docx) in this directory", arg)
 		}
 	}
 	slices.Sort(files)
@@ -78,7 +89,7 @@ func ParseFiles(ctx context.Context, paths []string, keepRecords bool) ([]*Repor
 	for range min(runtime.GOMAXPROCS(0), len(paths)) {
 		wg.Go(func() {
 			for i := range jobs {
-				reports[i], errs[i] = ParseReportFile(paths[i], gz)
+				reports[i], errs[i] = ReadReportFile(ctx, paths[i], gz)
 				if errs[i] == nil {
 					counts[i] = countsOf(reports[i])
 					if !keepRecords {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"ctbtsearch/internal/fold"
 	"errors"
 	"fmt"
@@ -45,13 +46,17 @@ func (w Warning) String() string { return w.Source + ": " + w.Message }
 // ParseError is a problem that makes a report unusable. Its text names the
 // file and line so that the person fixing the report can go straight there.
 type ParseError struct {
-	File string
-	Line int // 0 when the problem concerns the whole file
-	Msg  string
+	File  string
+	Line  int    // 0 when the problem concerns the whole file
+	Place string // where in a PDF or DOCX ("p.3", "row 12"); when set, Line is the rebuilt line's number, not shown
+	Msg   string
 }
 
 func (e *ParseError) Error() string {
-	if e.Line == 0 {
+	switch {
+	case e.Place != "":
+		return e.File + ":" + e.Place + ": " + e.Msg
+	case e.Line == 0:
 		return e.File + ": " + e.Msg
 	}
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
@@ -67,8 +72,15 @@ func ReportID(name string) string {
 	return base
 }
 
-// ParseReportFile reads and parses one report file.
+// ParseReportFile reads and parses one report file in any format (text,
+// PDF, DOCX), recognised by content.
 func ParseReportFile(path string, gz *Gazetteer) (*Report, error) {
+	return ReadReportFile(context.Background(), path, gz)
+}
+
+// ReadReportFile is ParseReportFile with a context, which stops a PDF
+// being read when it is cancelled.
+func ReadReportFile(ctx context.Context, path string, gz *Gazetteer) (*Report, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
@@ -83,7 +95,7 @@ func ParseReportFile(path string, gz *Gazetteer) (*Report, error) {
 	if err != nil {
 		return nil, &ParseError{File: path, Msg: "cannot read report: " + unwrapPathError(err)}
 	}
-	return ParseReport(path, data, gz)
+	return ReadReport(ctx, path, data, gz)
 }
 
 // unwrapPathError drops the path from an *os.PathError: ParseError names the
@@ -113,10 +125,11 @@ var (
 
 // parser holds the state of one pass over a report's lines.
 type parser struct {
-	file string
-	gz   *Gazetteer
-	rep  *Report
-	errs []error
+	file   string
+	places []string // per line (from 1 at index 0), where a PDF or DOCX line came from; nil for text
+	gz     *Gazetteer
+	rep    *Report
+	errs   []error
 
 	inTable      bool
 	section      string
@@ -151,14 +164,31 @@ type pendingRecord struct {
 	line              int
 }
 
+// place is where line n came from in a PDF or DOCX, "" for a text file.
+func (p *parser) place(n int) string {
+	if n >= 1 && n <= len(p.places) {
+		return p.places[n-1]
+	}
+	return ""
+}
+
+// source names line n for records and warnings: file:line for text,
+// file:p.3 for a PDF, file:row 12 for a DOCX.
+func (p *parser) source(n int) string {
+	if pl := p.place(n); pl != "" {
+		return p.file + ":" + pl
+	}
+	return fmt.Sprintf("%s:%d", p.file, n)
+}
+
 func (p *parser) errorf(line int, format string, args ...any) {
 	if len(p.errs) < maxErrors {
-		p.errs = append(p.errs, &ParseError{File: p.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+		p.errs = append(p.errs, &ParseError{File: p.file, Line: line, Place: p.place(line), Msg: fmt.Sprintf(format, args...)})
 	}
 }
 
 func (p *parser) warnf(line int, format string, args ...any) {
-	p.rep.Warnings = append(p.rep.Warnings, Warning{Source: fmt.Sprintf("%s:%d", p.file, line), Message: fmt.Sprintf(format, args...)})
+	p.rep.Warnings = append(p.rep.Warnings, Warning{Source: p.source(line), Message: fmt.Sprintf(format, args...)})
 }
 
 // ParseReport parses a report's bytes. name is used for the report id and in
@@ -173,14 +203,22 @@ func ParseReport(name string, data []byte, gz *Gazetteer) (*Report, error) {
 	if err != nil {
 		return nil, &ParseError{File: name, Msg: err.Error()}
 	}
+	return parseLines(name, strings.Split(text, "\n"), nil, gz)
+}
+
+// parseLines parses a report's lines. places, when not nil, says where each
+// line came from in a PDF or DOCX whose layout was rebuilt into these lines;
+// records and messages then cite it instead of the line number.
+func parseLines(name string, lines, places []string, gz *Gazetteer) (*Report, error) {
 	p := &parser{
 		file:      name,
+		places:    places,
 		gz:        gz,
 		rep:       &Report{ID: ReportID(name), File: name},
 		footnotes: map[string][]string{},
 		fnLine:    map[string]int{},
 	}
-	for i, line := range strings.Split(text, "\n") {
+	for i, line := range lines {
 		p.line(i+1, line)
 	}
 	p.finish()
@@ -290,7 +328,11 @@ func (p *parser) startTable(n int) {
 
 func (p *parser) footnoteText(n int, label, text string) {
 	if prev, dup := p.fnLine[label]; dup {
-		p.errorf(n, "footnote ^%s is defined twice (first on line %d)", label, prev)
+		first := fmt.Sprintf("line %d", prev)
+		if pl := p.place(prev); pl != "" {
+			first = pl
+		}
+		p.errorf(n, "footnote ^%s is defined twice (first on %s)", label, first)
 		return
 	}
 	p.footnotes[label] = []string{text}
@@ -387,7 +429,7 @@ func (p *parser) row(n int, cells []string) {
 			End:          per.End.Format(DateLayout),
 			Months:       per.Months,
 
-			Source: fmt.Sprintf("%s:%d", p.file, n),
+			Source: p.source(n),
 		},
 		activity: []string{activity},
 		comment:  []string{comment},

@@ -1,8 +1,11 @@
 // Package report reads the Secretary-General's CTBT universality reports
 // into activity records: decoding the file, parsing the annex table, periods,
-// sections and footnotes, and naming states through the gazetteer. It knows
-// nothing of Bleve or HTTP; package index builds the search engine on its
-// records.
+// sections and footnotes, and naming states through the gazetteer. Reports
+// come as text, PDF (pdf.go, layout.go: the table rebuilt from positioned
+// characters) or DOCX (docx.go), recognised by content (format.go); PDF and
+// DOCX are turned into the text form's lines and read by the one parser. It
+// knows nothing of Bleve or HTTP; package index builds the search engine on
+// its records.
 package report
 
 // Record is one activity row of a report's annex table: what a state did,
@@ -24,5 +27,5 @@ type Record struct {
 	Activity     string   `json:"activity"`
 	Comment      string   `json:"comment"`
 	Footnotes    []string `json:"footnotes"` // texts of the footnotes whose markers appear in the row
-	Source       string   `json:"source"`    // file:line of the row's first line
+	Source       string   `json:"source"`    // file:line of the row's first line; file:p.3 (page) for PDF, file:row 12 for DOCX
 }

@@ -5,11 +5,25 @@
 //
 //	indexer [-index DIR] [-dump] FILE|DIR...
 //
-// Each argument is a report file or a directory. Directories are searched
-// recursively for report files: files whose names end in .txt (in any case),
-// skipping hidden files and directories (names starting with "."). A file
-// named explicitly is read whatever its extension. Reports are read in
+// Each argument is a report file or a directory. Reports are read as the UN
+// publishes them, PDF or Word DOCX, or as tab-separated text; the format is
+// recognised by content (%PDF-, a ZIP holding word/document.xml, text), not
+// by the name. Directories are searched recursively for report files: files
+// whose names end in .txt, .pdf or .docx (in any case), skipping hidden files
+// and directories (names starting with "."); legacy Word .doc files are
+// picked up too and refused with the advice to save them as DOCX or PDF. A
+// file named explicitly is read whatever its extension. Reports are read in
 // sorted path order, so every run over the same files gives the same output.
+// The report id is the file name up to its first dot, whatever the format.
+//
+// A record's source is file:line for text, file:p.N (the page) for PDF and
+// file:row N (the table row) for DOCX. A document that cannot be read as a
+// report is refused with the reason and what to do: a scanned PDF without a
+// text layer (run OCR first), an encrypted or damaged PDF, a document without
+// the annex table, a legacy .doc, or one over the size (32 MiB) or page (200)
+// limits. Reading the first PDF of a run starts the PDF engine; its compiled
+// form is cached under the user cache directory (ctbtsearch/pdfium-wasm, or
+// $CTBT_PDFIUM_CACHE when set), so later runs start fast.
 //
 // Every file is parsed before anything is written. If any file cannot be
 // parsed, or two files give the same report id (the file name up to its first
@@ -72,7 +86,8 @@ const envIndex = "CTBT_INDEX"
 const usage = `usage: indexer [-index DIR] [-dump] FILE|DIR...
 
 Parses CTBT universality reports and builds the search index from them.
-Directories are searched recursively for *.txt files.
+Reads PDF, DOCX and text reports (recognised by content); directories are
+searched recursively for *.txt, *.pdf and *.docx files.
 
   -index DIR  index location (default $CTBT_INDEX, else
               <user cache dir>/ctbtsearch/index)
