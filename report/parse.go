@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // MaxReportBytes bounds one report file. The largest real report is well under
@@ -210,6 +212,12 @@ func ParseReport(name string, data []byte, gz *Gazetteer) (*Report, error) {
 // line came from in a PDF or DOCX whose layout was rebuilt into these lines;
 // records and messages then cite it instead of the line number.
 func parseLines(name string, lines, places []string, gz *Gazetteer) (*Report, error) {
+	// Record ids are made from the file name and must survive JSON and URLs:
+	// any Unicode name does (第62届 报告.zh.txt), bytes that are not UTF-8
+	// or control characters do not.
+	if id := ReportID(name); id == "" || !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl) {
+		return nil, &ParseError{File: strings.ToValidUTF8(name, "\uFFFD"), Msg: "the file name cannot be a report id: rename the file so that its name is valid UTF-8 text without control characters"}
+	}
 	p := &parser{
 		file:      name,
 		places:    places,

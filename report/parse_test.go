@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"ctbtsearch/internal/fold"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -480,6 +481,39 @@ func TestReportYear(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := reportYear(tc.date, tc.period); got != tc.want {
 				t.Errorf("reportYear(%q, %q) = %d, want %d", tc.date, tc.period, got, tc.want)
+			}
+		})
+	}
+}
+
+// Report ids come from file names and must round-trip through JSON and URLs:
+// any Unicode name does; names that are not UTF-8, hold control characters
+// are refused, naming the file.
+func TestParseReportFileNames(t *testing.T) {
+	data := sampleBytes(t)
+	for _, tc := range []struct {
+		name, file, wantID string
+		ok                 bool
+	}{
+		{"Chinese with a space", "第62届 报告.zh.txt", "第62届 报告", true},
+		{"ASCII", "a62.zh.txt", "a62", true},
+		{"invalid UTF-8", "a62\xff.txt", "", false},
+		{"control character", "a62\x01.txt", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := ParseReport(tc.file, data, DefaultGazetteer())
+			if !tc.ok {
+				var pe *ParseError
+				if !errors.As(err, &pe) || !strings.Contains(err.Error(), "file name cannot be a report id") {
+					t.Fatalf("ParseReport(%q) = %v, want a ParseError about the file name", tc.file, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.ID != tc.wantID || !strings.HasPrefix(rep.Records[0].ID, tc.wantID+"-") {
+				t.Errorf("id %q, first record %q; want %q", rep.ID, rep.Records[0].ID, tc.wantID)
 			}
 		})
 	}
