@@ -61,6 +61,9 @@ type candidate struct {
 	score float64
 	start int32
 	end   int32
+	// sectionOnly: matched through the section alone; such candidates
+	// rank after every record matched by its own text.
+	sectionOnly bool
 }
 
 // less orders candidates best first for a sort order.
@@ -88,6 +91,9 @@ func less(sortBy string) func(a, b *candidate) bool {
 		}
 	}
 	return func(a, b *candidate) bool {
+		if a.sectionOnly != b.sectionOnly {
+			return !a.sectionOnly
+		}
 		if a.score != b.score {
 			return a.score > b.score
 		}
@@ -162,8 +168,10 @@ type filterSets struct {
 const checkEvery = 1024
 
 // collect runs q (nil: every document) over the snapshot and gathers the top
-// k candidates, the total and the facet counts in one pass.
-func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+// k candidates, the total and the facet counts in one pass. own, if not nil,
+// is q without its section matches: it walks alongside q (both visit
+// documents in order) and the matches it lacks are marked section-only.
+func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
 	out := &collection{}
 	if wantFacets {
 		out.stateCount = make([]int, len(cols.states))
@@ -173,7 +181,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	}
 	top := &topK{k: k, less: less(sortBy)}
 	n := uint64(len(cols.state))
-	tally := func(doc uint64, id bindex.IndexInternalID, score float64) {
+	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
 		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
 		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
@@ -204,7 +212,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 		}
 		if ps && pc && pm && pr {
 			out.total++
-			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc]})
+			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc], sectionOnly: sectionOnly})
 		}
 	}
 
@@ -222,7 +230,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 				continue
 			}
 			id = bindex.NewIndexInternalID(id[:0], doc)
-			tally(doc, id, 0)
+			tally(doc, id, 0, false)
 		}
 		out.top = top.sorted()
 		return out, nil
@@ -242,6 +250,37 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var ownAt func(doc uint64) (bool, error) // reports whether own matches doc
+	if own != nil {
+		os, err := own.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
+		if err != nil {
+			return nil, fmt.Errorf("searcher: %w", err)
+		}
+		defer os.Close()
+		octx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(os.DocumentMatchPoolSize(), 0)}
+		next, started, done := uint64(0), false, false
+		var buf bindex.IndexInternalID
+		ownAt = func(doc uint64) (bool, error) {
+			if done {
+				return false, nil
+			}
+			if !started || next < doc {
+				started = true
+				buf = bindex.NewIndexInternalID(nil, doc) // the searcher may keep it
+				dm, err := os.Advance(octx, buf)
+				if err != nil {
+					return false, err
+				}
+				if dm == nil {
+					done = true
+					return false, nil
+				}
+				next = dm.IndexInternalID.Value()
+				octx.DocumentMatchPool.Put(dm)
+			}
+			return next == doc, nil
+		}
+	}
 	for i := 0; ; i++ {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -258,7 +297,15 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 		// A document added after the columns were read cannot be counted;
 		// it cannot happen on a snapshot, which never changes.
 		if doc := dm.IndexInternalID.Value(); doc < n {
-			tally(doc, dm.IndexInternalID, dm.Score)
+			sectionOnly := false
+			if ownAt != nil {
+				in, err := ownAt(doc)
+				if err != nil {
+					return nil, fmt.Errorf("searcher: %w", err)
+				}
+				sectionOnly = !in
+			}
+			tally(doc, dm.IndexInternalID, dm.Score, sectionOnly)
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}

@@ -56,6 +56,17 @@ type Result struct {
 	Hits       []Hit
 	Facets     Facets
 	Expansions []Expansion // how the query was understood, for explaining it to the user
+	// Suggestions are queries like this one that find more, offered when
+	// it finds nothing or very little: closest known names and words of
+	// the index first. The query itself is never rewritten.
+	Suggestions []Suggestion
+}
+
+// Suggestion is a did-you-mean query.
+type Suggestion struct {
+	Query string // the whole query with one word replaced
+	Word  string // the word suggested
+	Total uint64 // how many records it finds
 }
 
 // Hit is a record that matched, with its score and highlighted fragments.
@@ -65,6 +76,14 @@ type Hit struct {
 	// Highlights maps a text field ("activity", "comment", "footnotes") to
 	// HTML fragments: text escaped, matches wrapped in <mark>…</mark>.
 	Highlights map[string][]string
+	// SectionOnly: the record matched only through its section's title or
+	// what its section stands for (1(a) lists activities about Annex 2
+	// states), not through its own text. Such hits come after the others.
+	SectionOnly bool
+	// Reasons say, one short line each, why the record matched where its
+	// highlighted text does not show it: the state's own row, 《条约》 for
+	// the Treaty, the section …
+	Reasons []string
 }
 
 // Facets holds the counts per value of each facet field. Counts are

@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // validate checks a request against the limits and fills in defaults.
@@ -93,17 +91,12 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err := validate(&req); err != nil {
 		return nil, err
 	}
-	comp, err := ix.compileQuery(req.Query)
+	p, err := ix.compile(&req)
 	if err != nil {
 		return nil, err
 	}
-	states := make([]string, len(req.States)) // the caller's slice stays as it was
-	for i, st := range req.States {
-		states[i] = ix.canonicalState(st)
-	}
-	req.States = states
 	from := (req.Page - 1) * req.Size
-	m, err := ix.runShards(ctx, comp.query, &req, from+req.Size, true)
+	m, err := ix.runShards(ctx, p, &req, from+req.Size, true)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", req.Query, err)
 	}
@@ -116,17 +109,22 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		Size:       req.Size,
 		Sort:       req.Sort,
 		Hits:       []Hit{},
-		Expansions: comp.expansions,
+		Expansions: p.expansions,
 	}
-	terms := dedupe(comp.highlight)
+	terms := dedupe(p.highlight)
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
 			rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
 				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
 			}
-			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
+			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, terms)}
+			h.Reasons = p.reasons(&h)
+			out.Hits = append(out.Hits, h)
 		}
+	}
+	if out.Total <= suggestBelow {
+		out.Suggestions = ix.suggest(ctx, req, out.Total)
 	}
 	out.Facets = ix.facets(m.counts, &req)
 	out.Took = time.Since(began)
@@ -160,7 +158,7 @@ func (m *merged) release() {
 // runShards runs q with the request's filters on every shard at once and
 // merges the results: totals and facet counts add up, the best k hits of
 // all shards are kept.
-func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k int, wantFacets bool) (*merged, error) {
+func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wantFacets bool) (*merged, error) {
 	m := &merged{runs: make([]shardRun, len(ix.shards))}
 	var wg sync.WaitGroup
 	for i, sh := range ix.shards {
@@ -172,7 +170,7 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 			if r.err != nil {
 				return
 			}
-			r.col, r.err = ix.collect(ctx, i, r.cols, q, ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
+			r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
 		}()
 	}
 	wg.Wait()
@@ -210,14 +208,11 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 	return m, nil
 }
 
-// filterSets turns the request's filters into ordinal sets of the columns.
+// filterSets turns the request's filters (canonical, see compile) into
+// ordinal sets of the columns.
 func (ix *Index) filterSets(cols *columns, req *Request) filterSets {
-	states := make([]string, len(req.States))
-	for i, s := range req.States {
-		states[i] = ix.canonicalState(s)
-	}
 	return filterSets{
-		state:   valueSet(cols.states, states),
+		state:   valueSet(cols.states, req.States),
 		section: valueSet(cols.sections, req.Section),
 		month:   valueSet(cols.months, req.Months),
 		report:  valueSet(cols.reports, req.Reports),
@@ -319,12 +314,8 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request) Facets {
 		}
 		return out
 	}
-	states := make([]string, len(req.States))
-	for i, s := range req.States {
-		states[i] = ix.canonicalState(s)
-	}
 	return Facets{
-		State:   build("state", states),
+		State:   build("state", req.States),
 		Section: build("section", req.Section),
 		Month:   build("month", req.Months),
 		Report:  build("report", req.Reports),
@@ -397,11 +388,11 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 	if err := validate(&req); err != nil {
 		return err
 	}
-	comp, err := ix.compileQuery(req.Query)
+	p, err := ix.compile(&req)
 	if err != nil {
 		return err
 	}
-	m, err := ix.runShards(ctx, comp.query, &req, MaxExportRows, false)
+	m, err := ix.runShards(ctx, p, &req, MaxExportRows, false)
 	if err != nil {
 		return fmt.Errorf("export %q: %w", req.Query, err)
 	}

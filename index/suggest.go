@@ -1,0 +1,323 @@
+package index
+
+import (
+	"context"
+	"ctbtsearch/internal/fold"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// Did-you-mean: when a query finds nothing or very little, each of its words
+// is compared, by edit distance on characters, with the names the search
+// knows (vocabulary, gazetteer: they are what people mean to type) and then
+// with the words of the index. A candidate is offered only if the query with
+// that one word replaced finds more; the query the user typed is never
+// rewritten behind their back.
+const (
+	// suggestBelow: a query finding at most this many records gets
+	// suggestions. One or two hits is what a slip of the keyboard that
+	// still matches something stray looks like.
+	suggestBelow = 2
+	// maxSuggestions offered; more is a list nobody reads.
+	maxSuggestions = 3
+	// maxSuggestTries bounds the candidate queries counted, each a search
+	// without facets: a zero-hit query stays cheap.
+	maxSuggestTries = 12
+	// maxIndexCandidates bounds the index words taken per query word.
+	maxIndexCandidates = 8
+)
+
+// suggest finds did-you-mean queries for req, which found total records.
+func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Suggestion {
+	clauses, err := parseQuery(req.Query)
+	if err != nil {
+		return nil
+	}
+	clauses = ix.joinKnownNames(clauses)
+	var out []Suggestion
+	tries := 0
+	for _, cl := range clauses {
+		if cl.op == '-' || cl.field != "" || !strings.Contains(req.Query, cl.text) {
+			continue
+		}
+		if ix.known(cl.text) {
+			continue // a known name is what the user meant
+		}
+		for _, cand := range ix.closeWords(ctx, cl.text) {
+			if tries >= maxSuggestTries || len(out) >= maxSuggestions {
+				return out
+			}
+			q := strings.Replace(req.Query, cl.text, cand, 1)
+			if q == req.Query || containsSuggestion(out, q) {
+				continue
+			}
+			tries++
+			r := req
+			r.Query = q
+			n, err := ix.count(ctx, r)
+			if err != nil {
+				if ctx.Err() != nil {
+					return out
+				}
+				continue
+			}
+			if n > total {
+				out = append(out, Suggestion{Query: q, Word: cand, Total: n})
+			}
+		}
+	}
+	return out
+}
+
+func containsSuggestion(list []Suggestion, q string) bool {
+	for _, s := range list {
+		if s.Query == q {
+			return true
+		}
+	}
+	return false
+}
+
+// count is the number of records a request finds.
+func (ix *Index) count(ctx context.Context, req Request) (uint64, error) {
+	if err := validate(&req); err != nil {
+		return 0, err
+	}
+	p, err := ix.compile(&req)
+	if err != nil {
+		return 0, err
+	}
+	m, err := ix.runShards(ctx, p, &req, 0, false)
+	if err != nil {
+		return 0, err
+	}
+	defer m.release()
+	return m.total, nil
+}
+
+// closeWords are the spellings closest to word, known names first, each
+// group by distance.
+func (ix *Index) closeWords(ctx context.Context, word string) []string {
+	key := fold.RemoveSpaces(fold.Search(word))
+	rs := []rune(key)
+	if len(rs) < 2 {
+		return nil
+	}
+	maxD := 1
+	if len(rs) >= 6 {
+		maxD = 2
+	}
+	type cand struct {
+		show string
+		d    int
+	}
+	var known []cand
+	seen := map[string]bool{key: true}
+	v := theVocabulary()
+	for _, n := range v.names {
+		if d := editDistance(rs, []rune(n.sf), maxD); d <= maxD && !seen[n.sf] {
+			seen[n.sf] = true
+			known = append(known, cand{n.show, d})
+		}
+	}
+	for _, e := range v.english {
+		k := vocabKey(e)
+		if d := editDistance([]rune(vocabKey(word)), []rune(k), maxD); d <= maxD && !seen[k] {
+			seen[k] = true
+			known = append(known, cand{e, d})
+		}
+	}
+	sort.SliceStable(known, func(i, j int) bool {
+		if known[i].d != known[j].d {
+			return known[i].d < known[j].d
+		}
+		return known[i].show < known[j].show
+	})
+	var out []string
+	for _, c := range known {
+		out = append(out, c.show)
+	}
+	for _, w := range ix.indexWords(ctx, key, rs, maxD) {
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// indexWords are words of the index within maxD edits of key. A Chinese
+// word is indexed as bigrams only, so a long one is corrected one
+// character at a time: a replacement c for the character at i must form
+// indexed bigrams with both neighbours. Other words (English, numbers) are
+// looked up in the term dictionaries with Bleve's fuzzy automaton.
+func (ix *Index) indexWords(ctx context.Context, key string, rs []rune, maxD int) []string {
+	var out []string
+	for _, sh := range ix.shards {
+		cols, release, err := sh.snapshot(ctx)
+		if err != nil {
+			return out
+		}
+		r := cols.reader
+		for _, field := range defaultTextFields {
+			if isHanWord(key) && len(rs) >= 3 {
+				out = appendUnique(out, hanCorrections(r, field, rs)...)
+			} else if fz, ok := r.(bindex.IndexReaderFuzzy); ok && utf8.RuneCountInString(key) >= 3 {
+				if d, err := fz.FieldDictFuzzy(field, key, maxD, ""); err == nil {
+					for e, err := d.Next(); err == nil && e != nil && len(out) < maxIndexCandidates; e, err = d.Next() {
+						if e.Term != key {
+							out = appendUnique(out, e.Term)
+						}
+					}
+					d.Close()
+				}
+			}
+		}
+		release()
+		if len(out) >= maxIndexCandidates {
+			break
+		}
+	}
+	if len(out) > maxIndexCandidates {
+		out = out[:maxIndexCandidates]
+	}
+	return out
+}
+
+func appendUnique(list []string, ws ...string) []string {
+	for _, w := range ws {
+		found := false
+		for _, x := range list {
+			if x == w {
+				found = true
+				break
+			}
+		}
+		if !found {
+			list = append(list, w)
+		}
+	}
+	return list
+}
+
+// hanCorrections replaces or drops one character of a Chinese word so that
+// every bigram of the result is in the field's dictionary.
+func hanCorrections(r bindex.IndexReader, field string, rs []rune) []string {
+	has := func(bigram string) bool {
+		d, err := r.FieldDictRange(field, []byte(bigram), []byte(bigram))
+		if err != nil {
+			return false
+		}
+		defer d.Close()
+		e, err := d.Next()
+		return err == nil && e != nil && e.Term == bigram
+	}
+	allIn := func(w []rune) bool {
+		for i := 0; i+1 < len(w); i++ {
+			if !has(string(w[i : i+2])) {
+				return false
+			}
+		}
+		return true
+	}
+	var out []string
+	for i := range rs {
+		// Characters that may stand at i: those following the one before
+		// (or preceding the one after, at the start).
+		var options []rune
+		if i > 0 {
+			options = followers(r, field, rs[i-1])
+		} else {
+			options = precedersOf(r, field, rs[1])
+		}
+		for _, c := range options {
+			if c == rs[i] {
+				continue
+			}
+			w := append(append(append([]rune{}, rs[:i]...), c), rs[i+1:]...)
+			if allIn(w) {
+				out = append(out, string(w))
+			}
+		}
+		// The character typed once too often.
+		if len(rs) > 3 {
+			w := append(append([]rune{}, rs[:i]...), rs[i+1:]...)
+			if allIn(w) {
+				out = append(out, string(w))
+			}
+		}
+	}
+	return out
+}
+
+// followers are the characters that follow r in some bigram of the field.
+func followers(r bindex.IndexReader, field string, first rune) []rune {
+	d, err := r.FieldDictPrefix(field, []byte(string(first)))
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	var out []rune
+	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+		t := []rune(e.Term)
+		if len(t) == 2 && t[0] == first {
+			out = append(out, t[1])
+		}
+	}
+	return out
+}
+
+// precedersOf are the characters that precede r in some bigram of the
+// field; there is no suffix index, so the dictionary is walked once.
+func precedersOf(r bindex.IndexReader, field string, second rune) []rune {
+	d, err := r.FieldDict(field)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	var out []rune
+	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+		t := []rune(e.Term)
+		if len(t) == 2 && t[1] == second {
+			out = append(out, t[0])
+		}
+	}
+	return out
+}
+
+// editDistance is the Damerau–Levenshtein distance (adjacent
+// transpositions count one), or max+1 once it must exceed max.
+func editDistance(a, b []rune, max int) int {
+	if d := len(a) - len(b); d > max || -d > max {
+		return max + 1
+	}
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
