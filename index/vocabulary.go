@@ -56,7 +56,7 @@ type vocabulary struct {
 	names []knownName
 	// english are the English spellings, for did-you-mean.
 	english []string
-	hash  [8]byte // of the files, for the index fingerprint
+	hash    [8]byte // of the files, for the index fingerprint
 }
 
 type knownName struct {
@@ -99,7 +99,9 @@ func splitBar(s string) []string {
 	return out
 }
 
-func hasHan(s string) bool { return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 }
+func hasHan(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
 
 // loadVocabulary reads the vocabulary files. Like the gazetteer it is
 // strict: a spelling naming two things, an unknown state code or a keep that
