@@ -42,9 +42,32 @@ func markSpans(text string, terms []string) []span {
 		}
 	}
 	var spans []span
+	v := theVocabulary()
+	var ks string          // keep as a string, for masked words
+	var runeAt map[int]int // byte offset in ks → index in keep
 	for _, t := range terms {
 		tr := []rune(strings.ReplaceAll(t, " ", ""))
 		if len(tr) == 0 {
+			continue
+		}
+		if w := string(tr); v.masked(w) {
+			// A word that hides in longer names is marked only where it
+			// stands by itself: 印度 is not marked inside 印度尼西亚.
+			if runeAt == nil {
+				b := make([]rune, len(keep))
+				runeAt = make(map[int]int, len(keep))
+				off := 0
+				for i, nr := range keep {
+					b[i] = nr.R
+					runeAt[off] = i
+					off += utf8.RuneLen(nr.R)
+				}
+				ks = string(b)
+			}
+			for _, at := range v.standaloneAt(ks, w) {
+				i := runeAt[at]
+				spans = append(spans, span{keep[i].Start, keep[i+len(tr)-1].End})
+			}
 			continue
 		}
 		for i := 0; i+len(tr) <= len(keep); i++ {

@@ -45,6 +45,13 @@ type term struct {
 	pieces   bool          // a long unknown Chinese word: also found by its two-character pieces
 }
 
+// maxOwnGroups: telling section-only matches apart runs the query a second
+// time without its section matches. Queries of more words than this are
+// pasted text, where that doubles the cost of the most expensive searches
+// (TestPathologicalQueries) for no reader's benefit; their hits are ranked
+// by score alone.
+const maxOwnGroups = 6
+
 // maxJoinedWords bounds how many query words may spell one name (Preparatory
 // Commission for the Comprehensive Nuclear-Test-Ban Treaty Organization has 9).
 const maxJoinedWords = 10
@@ -132,7 +139,7 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 		must = append(must, query.NewMatchAllQuery())
 	}
 	p.query = query.NewBooleanQuery(must, should, mustNot)
-	if usesSection {
+	if usesSection && len(p.groups) <= maxOwnGroups {
 		var ownMust []query.Query
 		for _, g := range p.groups {
 			ownMust = append(ownMust, ix.groupQuery(g, false, nil))

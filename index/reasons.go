@@ -34,6 +34,11 @@ func (p *plan) reasons(h *Hit) []string {
 		}
 	}
 	texts := append([]string{h.Activity, h.Comment}, h.Footnotes...)
+	forms := make([]string, len(texts)) // search forms without spaces, as marks are found
+	for i, txt := range texts {
+		forms[i] = searchWord(txt)
+	}
+	v := theVocabulary()
 	var tags []string // the record's concept tags, computed when first needed
 	for _, g := range p.groups {
 		visible := false
@@ -42,10 +47,12 @@ func (p *plan) reasons(h *Hit) []string {
 				visible = true // a field clause says itself why it matched
 				break
 			}
-			for _, txt := range texts {
-				if len(markSpans(txt, t.highlights())) > 0 {
-					visible = true
-					break
+			for _, w := range t.highlights() {
+				w = fold.RemoveSpaces(w)
+				for _, f := range forms {
+					if strings.Contains(f, w) && (!v.masked(w) || len(v.standaloneAt(f, w)) > 0) {
+						visible = true
+					}
 				}
 			}
 		}

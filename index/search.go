@@ -76,6 +76,9 @@ type Hit struct {
 	// Highlights maps a text field ("activity", "comment", "footnotes") to
 	// HTML fragments: text escaped, matches wrapped in <mark>…</mark>.
 	Highlights map[string][]string
+	// FootnotesMarked holds each footnote whole, as HTML like Highlights,
+	// in the order of Footnotes; nil when no footnote matches.
+	FootnotesMarked []string
 	// SectionOnly: the record matched only through its section's title or
 	// what its section stands for (1(a) lists activities about Annex 2
 	// states), not through its own text. Such hits come after the others.

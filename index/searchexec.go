@@ -118,7 +118,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 			if err != nil {
 				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
 			}
-			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, terms)}
+			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, terms), FootnotesMarked: markedFootnotes(rec, terms)}
 			h.Reasons = p.reasons(&h)
 			out.Hits = append(out.Hits, h)
 		}
@@ -245,6 +245,23 @@ func highlights(r report.Record, terms []string) map[string][]string {
 	}
 	if fn != nil {
 		out["footnotes"] = fn
+	}
+	return out
+}
+
+// markedFootnotes is every footnote of r whole, escaped, with matches
+// marked, when any footnote matches: pages show footnotes whole, and a
+// match there must be seen (CTBT is often only in a footnote).
+func markedFootnotes(r report.Record, terms []string) []string {
+	var out []string
+	any := false
+	for _, f := range r.Footnotes {
+		spans := markSpans(f, terms)
+		any = any || len(spans) > 0
+		out = append(out, renderMarked(f, 0, len(f), spans))
+	}
+	if !any {
+		return nil
 	}
 	return out
 }

@@ -28,6 +28,11 @@ const (
 	maxSuggestTries = 12
 	// maxIndexCandidates bounds the index words taken per query word.
 	maxIndexCandidates = 8
+	// maxSuggestWords and maxSuggestRunes: longer queries, and longer
+	// words, are pasted text, not typed; correcting them costs a search
+	// per candidate and helps nobody.
+	maxSuggestWords = 4
+	maxSuggestRunes = 16
 )
 
 // suggest finds did-you-mean queries for req, which found total records.
@@ -37,20 +42,41 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 		return nil
 	}
 	clauses = ix.joinKnownNames(clauses)
+	if len(clauses) > maxSuggestWords {
+		return nil
+	}
+	if len(clauses) > 1 && !strings.ContainsAny(req.Query, "\"“”:+-|") && utf8.RuneCountInString(req.Query) <= maxSuggestRunes {
+		// Words that together were meant as one name: Untied Kingdom.
+		clauses = append(clauses, clause{text: strings.TrimSpace(req.Query)})
+	}
 	var out []Suggestion
 	tries := 0
-	for _, cl := range clauses {
-		if cl.op == '-' || cl.field != "" || !strings.Contains(req.Query, cl.text) {
-			continue
+	// Known names first; words of the index only when no known name helps.
+	for _, fromIndex := range []bool{false, true} {
+		if fromIndex && len(out) > 0 {
+			break
 		}
-		if ix.known(cl.text) {
-			continue // a known name is what the user meant
-		}
-		for _, cand := range ix.closeWords(ctx, cl.text) {
-			if tries >= maxSuggestTries || len(out) >= maxSuggestions {
-				return out
+		for _, cl := range clauses {
+			if cl.op == '-' || cl.field != "" || !strings.Contains(req.Query, cl.text) || utf8.RuneCountInString(cl.text) > maxSuggestRunes {
+				continue
 			}
-			q := strings.Replace(req.Query, cl.text, cand, 1)
+			if ix.known(cl.text) {
+				continue // a known name is what the user meant
+			}
+			out, tries = ix.tryWords(ctx, req, total, cl.text, ix.closeWords(ctx, cl.text, fromIndex), out, tries)
+		}
+	}
+	return out
+}
+
+// tryWords offers the candidates for word that make the query find more.
+func (ix *Index) tryWords(ctx context.Context, req Request, total uint64, word string, cands []string, out []Suggestion, tries int) ([]Suggestion, int) {
+	{
+		for _, cand := range cands {
+			if tries >= maxSuggestTries || len(out) >= maxSuggestions {
+				return out, tries
+			}
+			q := strings.Replace(req.Query, word, cand, 1)
 			if q == req.Query || containsSuggestion(out, q) {
 				continue
 			}
@@ -60,7 +86,7 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 			n, err := ix.count(ctx, r)
 			if err != nil {
 				if ctx.Err() != nil {
-					return out
+					return out, tries
 				}
 				continue
 			}
@@ -69,7 +95,7 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 			}
 		}
 	}
-	return out
+	return out, tries
 }
 
 func containsSuggestion(list []Suggestion, q string) bool {
@@ -98,9 +124,9 @@ func (ix *Index) count(ctx context.Context, req Request) (uint64, error) {
 	return m.total, nil
 }
 
-// closeWords are the spellings closest to word, known names first, each
-// group by distance.
-func (ix *Index) closeWords(ctx context.Context, word string) []string {
+// closeWords are the spellings closest to word, by distance: known names,
+// or words of the index.
+func (ix *Index) closeWords(ctx context.Context, word string, fromIndex bool) []string {
 	key := fold.RemoveSpaces(fold.Search(word))
 	rs := []rune(key)
 	if len(rs) < 2 {
@@ -114,8 +140,11 @@ func (ix *Index) closeWords(ctx context.Context, word string) []string {
 		show string
 		d    int
 	}
-	var known []cand
 	seen := map[string]bool{key: true}
+	if fromIndex {
+		return ix.indexWords(ctx, key, rs, maxD)
+	}
+	var known []cand
 	v := theVocabulary()
 	for _, n := range v.names {
 		if d := editDistance(rs, []rune(n.sf), maxD); d <= maxD && !seen[n.sf] {
@@ -139,12 +168,6 @@ func (ix *Index) closeWords(ctx context.Context, word string) []string {
 	var out []string
 	for _, c := range known {
 		out = append(out, c.show)
-	}
-	for _, w := range ix.indexWords(ctx, key, rs, maxD) {
-		if !seen[w] {
-			seen[w] = true
-			out = append(out, w)
-		}
 	}
 	return out
 }

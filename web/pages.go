@@ -44,6 +44,7 @@ type searchView struct {
 	Chips        []chip
 	ClearAllURL  string // the search without filters; "" when none is set
 	Expansions   []expansionView
+	Suggestions  []suggestionView // did-you-mean links
 	ExactURL     string // the query as one exact phrase; "" when not useful
 	ExactQuery   string // that phrase, for the link's title
 	FirstRank    int    // the number of the first hit, for <ol start>
@@ -68,6 +69,13 @@ type hitView struct {
 	ReportLabel string // 第62届会议 A/62/50, or 第62届会议 when the index gives no label
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
+	FootnotesHL           []template.HTML // every footnote, when one matches
+	Why                   string          // why it matched, when the marks do not show it
+}
+
+type suggestionView struct {
+	Word, URL string
+	Total     uint64
 }
 
 type facetLink struct {
@@ -270,6 +278,10 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		for _, f := range h.Highlights["comment"] {
 			hv.CommentHL = append(hv.CommentHL, trustedHighlight(f))
 		}
+		for _, f := range h.FootnotesMarked {
+			hv.FootnotesHL = append(hv.FootnotesHL, trustedHighlight(f))
+		}
+		hv.Why = strings.Join(h.Reasons, "；")
 		v.Hits = append(v.Hits, hv)
 	}
 
@@ -296,6 +308,11 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 
 	for _, e := range res.Expansions {
 		v.Expansions = append(v.Expansions, expansionView{Term: e.Term, Variants: strings.Join(e.Variants, "、")})
+	}
+	for _, sg := range res.Suggestions {
+		alt := req
+		alt.Query, alt.Page = sg.Query, 0
+		v.Suggestions = append(v.Suggestions, suggestionView{Word: sg.Query, URL: searchURL(alt), Total: sg.Total})
 	}
 	if phrase := exactPhrase(req.Query); phrase != "" && res.Total > 0 {
 		// With no results the phrase, which matches less, cannot help.

@@ -355,8 +355,13 @@ func TestSorting(t *testing.T) {
 		}},
 		{"oldest", q("sort", "oldest"), index.SortOldest, func(r searchJSON) bool { return slices.IsSorted(starts(r)) }},
 		{"query defaults to relevance", q("q", "附件2 国家"), index.SortRelevance, func(r searchJSON) bool {
+			// Rows matching through their section alone come last.
 			return slices.IsSortedFunc(r.Hits, func(a, b hitJSON) int {
 				switch {
+				case a.SectionOnly != b.SectionOnly && b.SectionOnly:
+					return -1
+				case a.SectionOnly != b.SectionOnly:
+					return 1
 				case a.Score > b.Score:
 					return -1
 				case a.Score < b.Score:
