@@ -134,13 +134,13 @@ func requestFrom(c echo.Context) (index.Request, error) {
 
 func toSearchJSON(res *index.Result) searchJSON {
 	out := searchJSON{
-		Query:      res.Query,
-		Total:      res.Total,
-		TookMS:     millis(res.Took),
-		Page:       res.Page,
-		Size:       res.Size,
-		Sort:       res.Sort,
-		Hits:       make([]hitJSON, 0, len(res.Hits)),
+		Query:       res.Query,
+		Total:       res.Total,
+		TookMS:      millis(res.Took),
+		Page:        res.Page,
+		Size:        res.Size,
+		Sort:        res.Sort,
+		Hits:        make([]hitJSON, 0, len(res.Hits)),
 		Expansions:  make([]expansionJSON, 0, len(res.Expansions)),
 		Suggestions: make([]suggestionJSON, 0, len(res.Suggestions)),
 		Facets: facetsJSON{
