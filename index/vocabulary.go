@@ -226,7 +226,7 @@ func (e *vocabEntry) spellings() []string { return append(slices.Clone(e.zh), e.
 func parseVocabFile(name string, data []byte, gz *report.Gazetteer) ([]*vocabEntry, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	want := vocabHeaders[name]
-	r.FieldsPerRecord = len(want)
+	r.FieldsPerRecord = -1 // the header is checked as a whole below
 	header, err := r.Read()
 	if err != nil {
 		return nil, fmt.Errorf("vocabulary: %s: %w", name, err)
@@ -234,6 +234,7 @@ func parseVocabFile(name string, data []byte, gz *report.Gazetteer) ([]*vocabEnt
 	if !slices.Equal(header, want) {
 		return nil, fmt.Errorf("vocabulary: %s:1: header is %q, want %q", name, strings.Join(header, ","), strings.Join(want, ","))
 	}
+	r.FieldsPerRecord = len(want)
 	var out []*vocabEntry
 	for {
 		rec, err := r.Read()
