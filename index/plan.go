@@ -133,6 +133,7 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 			if t.phrase && t.field == "" {
 				should = append(should, conceptQueries(t.typed)...) // ranking only: the phrase stays exact
 			}
+			should = append(should, ix.loneCharacterRanking(t)...)
 		}
 	}
 	if len(must) == 0 {
@@ -401,6 +402,37 @@ func (ix *Index) wordMatch(sf string, exact, withSection bool, st *report.State,
 	}
 	return q
 }
+
+// loneCharacterRanking ranks the records matching a single Chinese
+// character by the report's words it is part of, standing by themselves:
+// 核 ranks 核试验, 核武器 and 核查 first, not the 核 inside the Treaty's name.
+// A lone character names nothing; the words it is most often typed for are
+// the best guess, and they only order what the character matched.
+func (ix *Index) loneCharacterRanking(t *term) []query.Query {
+	if t.fixed != nil || t.field != "" || t.phrase || utf8.RuneCountInString(t.sf) != 1 || !isHanWord(t.sf) {
+		return nil
+	}
+	var qs []query.Query
+	for _, w := range theVocabulary().termWords {
+		if strings.Contains(w, t.sf) && len(qs) < maxLoneCharacterWords {
+			q := ix.textQueryIn(w, nil, loneCharacterBoost, false, false)
+			if q != nil && theVocabulary().masked(w) {
+				q = query.NewConjunctionQuery([]query.Query{q, termQuery("concepts", "w:"+w, standaloneBoost)})
+			}
+			if q != nil {
+				qs = append(qs, q)
+			}
+		}
+	}
+	return qs
+}
+
+// loneCharacterBoost lifts the words a lone character is part of above the
+// character's bigrams, which score every record about alike.
+const loneCharacterBoost = 10
+
+// maxLoneCharacterWords bounds the words a lone character is ranked by.
+const maxLoneCharacterWords = 12
 
 // conceptQueries rank records naming the concept that text names.
 func conceptQueries(text string) []query.Query {

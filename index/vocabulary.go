@@ -56,7 +56,10 @@ type vocabulary struct {
 	names []knownName
 	// english are the English spellings, for did-you-mean.
 	english []string
-	hash    [8]byte // of the files, for the index fingerprint
+	// termWords are the Chinese spellings of the report vocabulary
+	// (terms.csv), for ranking a lone character by the words it is part of.
+	termWords []string
+	hash      [8]byte // of the files, for the index fingerprint
 }
 
 type knownName struct {
@@ -183,6 +186,11 @@ func loadVocabulary(files fs.FS, gz *report.Gazetteer) (*vocabulary, error) {
 		}
 	}
 	v.buildMasks(entries)
+	for _, e := range entries {
+		if e.kind == "term" {
+			v.termWords = append(v.termWords, e.zh...)
+		}
+	}
 	seenEn := map[string]bool{}
 	for _, e := range v.byKey {
 		for _, s := range e.en {
