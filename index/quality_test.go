@@ -230,11 +230,11 @@ func TestSearchQuality(t *testing.T) {
 		b.WriteString("\n| query | nDCG@10 | recall | precision | baseline nDCG@10 | baseline recall | baseline precision |\n|---|---|---|---|---|---|---|\n")
 		for i, j := range js {
 			o, p := ours.perQuery[i], base.perQuery[i]
-			q := strings.ReplaceAll(j.Query, "|", "\\|")
+			q := "`" + strings.ReplaceAll(j.Query, "|", "\\|") + "`"
 			if j.Via != "" {
-				q += "` (via " + j.Via + ")`"
+				q += " (via " + j.Via + ")"
 			}
-			fmt.Fprintf(&b, "| `%s` | %.3f | %d/%d | %d/%d | %.3f | %d/%d | %d/%d |\n", q, o.ndcg, o.hit, o.want, o.relevant, o.all, p.ndcg, p.hit, p.want, p.relevant, p.all)
+			fmt.Fprintf(&b, "| %s | %.3f | %d/%d | %d/%d | %.3f | %d/%d | %d/%d |\n", q, o.ndcg, o.hit, o.want, o.relevant, o.all, p.ndcg, p.hit, p.want, p.relevant, p.all)
 		}
 		t.Log(b.String())
 	}
