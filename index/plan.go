@@ -230,7 +230,12 @@ func (ix *Index) newTerm(cl clause) (*term, error) {
 		return nil, nil
 	}
 	t := &term{typed: cl.text, sf: sf, field: cl.field, phrase: cl.phrase}
-	if cl.field != "" || cl.phrase {
+	if cl.phrase && !hasHan(cl.text) && theVocabulary().lookup(cl.text) != nil {
+		// "joint statement" in quotes is still that name: the reports
+		// are Chinese, so its English words alone would find nothing.
+		t.phrase = false
+	}
+	if cl.field != "" || t.phrase {
 		return t, nil
 	}
 	key := fold.RemoveSpaces(sf)
