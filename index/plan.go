@@ -133,7 +133,10 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 			if t.phrase && t.field == "" {
 				should = append(should, conceptQueries(t.typed)...) // ranking only: the phrase stays exact
 			}
-			should = append(should, ix.loneCharacterRanking(t)...)
+			if len(p.groups) == 1 && len(g) == 1 {
+				// Alone in the query: with other words, they give the context.
+				should = append(should, ix.loneCharacterRanking(t)...)
+			}
 		}
 	}
 	if len(must) == 0 {
