@@ -265,9 +265,9 @@ func (ix *Index) newTerm(cl clause) (*term, error) {
 			}
 		}
 	}
-	t.concepts = queryConcepts(sf)
+	t.concepts = mostSpecific(queryConcepts(sf))
 	for _, v := range t.variants {
-		for _, c := range queryConcepts(fold.Search(v)) {
+		for _, c := range mostSpecific(queryConcepts(fold.Search(v))) {
 			if !slices.Contains(t.concepts, c) {
 				t.concepts = append(t.concepts, c)
 			}
@@ -275,6 +275,38 @@ func (ix *Index) newTerm(cl clause) (*term, error) {
 	}
 	t.pieces = t.entry == nil && t.state == nil
 	return t, nil
+}
+
+// mostSpecific keeps, of the concepts a word names, those no other of them
+// implies: 暂停核试验 is tagged a moratorium and a nuclear test, but asks for
+// the moratorium — every record tagged a moratorium is also tagged a
+// nuclear test, not the reverse. (A implies B when every phrase of A is
+// also one of B.)
+func mostSpecific(ids []string) []string {
+	if len(ids) < 2 {
+		return ids
+	}
+	implies := func(a, b string) bool {
+		for _, cs := range conceptPhrases {
+			if slices.Contains(cs, a) && !slices.Contains(cs, b) {
+				return false
+			}
+		}
+		return true
+	}
+	var out []string
+	for _, a := range ids {
+		general := false
+		for _, b := range ids {
+			if a != b && implies(b, a) && !implies(a, b) {
+				general = true // b is narrower and implies a
+			}
+		}
+		if !general {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // highlights are the search forms to mark for a positive term.
