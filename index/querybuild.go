@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -227,8 +228,9 @@ func isBigramChain(terms []string) bool {
 func sectionTitleQuery(sf string, boost float64) query.Query {
 	var qs []query.Query
 	w := fold.RemoveSpaces(sf)
+	titles := sectionTitleForms()
 	for _, code := range SectionCodes {
-		if len(theVocabulary().standaloneAt(searchWord(SectionTitles[code]), w)) > 0 {
+		if len(theVocabulary().standaloneAt(titles[code], w)) > 0 {
 			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
 		}
 	}
@@ -240,6 +242,15 @@ func sectionTitleQuery(sf string, boost float64) query.Query {
 	}
 	return query.NewDisjunctionQuery(qs)
 }
+
+// sectionTitleForms are the section titles in search form, folded once.
+var sectionTitleForms = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, len(SectionTitles))
+	for code, title := range SectionTitles {
+		m[code] = searchWord(title)
+	}
+	return m
+})
 
 // SectionCodes are the codes of the annex's sections, in report order.
 var SectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
