@@ -26,9 +26,12 @@ type plan struct {
 	// own is the query without matches through section titles and
 	// section concepts, when those take part: records it misses matched
 	// by their section alone. nil when no section takes part.
-	own        query.Query
-	highlight  []string // search forms to mark in hits
-	expansions []Expansion
+	own       query.Query
+	highlight []string // search forms to mark in hits
+	// conceptMarks are the concepts the query names, whose phrases are
+	// marked in hits too (《条约》 for CTBT).
+	conceptMarks []string
+	expansions   []Expansion
 }
 
 // term is one word, phrase or field clause of a query, resolved.
@@ -109,6 +112,11 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 		must = append(must, ix.groupQuery(g, true, &usesSection))
 		for _, t := range g {
 			p.highlight = append(p.highlight, t.highlights()...)
+			for _, c := range t.concepts {
+				if !slices.Contains(p.conceptMarks, c) {
+					p.conceptMarks = append(p.conceptMarks, c)
+				}
+			}
 			if len(t.variants) > 0 {
 				p.expansions = append(p.expansions, Expansion{Term: t.typed, Variants: t.variants})
 			}

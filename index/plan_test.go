@@ -382,3 +382,13 @@ func TestVocabularyErrors(t *testing.T) {
 		})
 	}
 }
+
+// The phrases naming a concept the query names are marked, as records are
+// tagged: 《条约》 for CTBT, not the Organization's name.
+func TestHighlightConcepts(t *testing.T) {
+	got := highlightFieldOf("批准《条约》和全面禁止核试验条约组织，全面禁止 核试验条约", marks{concepts: []string{"CTBT"}})
+	want := []string{"批准<mark>《条约》</mark>和全面禁止核试验条约组织，<mark>全面禁止 核试验条约</mark>"}
+	if !slices.Equal(got, want) {
+		t.Errorf("highlight = %q, want %q", got, want)
+	}
+}

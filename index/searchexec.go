@@ -111,14 +111,14 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		Hits:       []Hit{},
 		Expansions: p.expansions,
 	}
-	terms := dedupe(p.highlight)
+	hm := marks{terms: dedupe(p.highlight), concepts: p.conceptMarks}
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
 			rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
 				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
 			}
-			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, terms), FootnotesMarked: markedFootnotes(rec, terms)}
+			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, hm), FootnotesMarked: markedFootnotes(rec, hm)}
 			h.Reasons = p.reasons(&h)
 			out.Hits = append(out.Hits, h)
 		}
@@ -228,20 +228,20 @@ func (ix *Index) canonicalState(s string) string {
 	return fold.RemoveSpaces(s)
 }
 
-func highlights(r report.Record, terms []string) map[string][]string {
+func highlights(r report.Record, m marks) map[string][]string {
 	out := map[string][]string{}
-	if len(terms) == 0 {
+	if len(m.terms) == 0 && len(m.concepts) == 0 {
 		return out
 	}
-	if h := highlightField(r.Activity, terms); h != nil {
+	if h := highlightFieldOf(r.Activity, m); h != nil {
 		out["activity"] = h
 	}
-	if h := highlightField(r.Comment, terms); h != nil {
+	if h := highlightFieldOf(r.Comment, m); h != nil {
 		out["comment"] = h
 	}
 	var fn []string
 	for _, f := range r.Footnotes {
-		fn = append(fn, highlightField(f, terms)...)
+		fn = append(fn, highlightFieldOf(f, m)...)
 	}
 	if fn != nil {
 		out["footnotes"] = fn
@@ -252,11 +252,11 @@ func highlights(r report.Record, terms []string) map[string][]string {
 // markedFootnotes is every footnote of r whole, escaped, with matches
 // marked, when any footnote matches: pages show footnotes whole, and a
 // match there must be seen (CTBT is often only in a footnote).
-func markedFootnotes(r report.Record, terms []string) []string {
+func markedFootnotes(r report.Record, m marks) []string {
 	var out []string
 	any := false
 	for _, f := range r.Footnotes {
-		spans := markSpans(f, terms)
+		spans := markSpansOf(f, m)
 		any = any || len(spans) > 0
 		out = append(out, renderMarked(f, 0, len(f), spans))
 	}
