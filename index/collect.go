@@ -252,22 +252,21 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
 	var ownAt func(doc uint64) (bool, error) // reports whether own matches doc
 	if own != nil {
-		os, err := own.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
+		ownSearcher, err := own.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
 		if err != nil {
 			return nil, fmt.Errorf("searcher: %w", err)
 		}
-		defer os.Close()
-		octx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(os.DocumentMatchPoolSize(), 0)}
+		defer ownSearcher.Close()
+		octx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(ownSearcher.DocumentMatchPoolSize(), 0)}
 		next, started, done := uint64(0), false, false
-		var buf bindex.IndexInternalID
 		ownAt = func(doc uint64) (bool, error) {
 			if done {
 				return false, nil
 			}
 			if !started || next < doc {
 				started = true
-				buf = bindex.NewIndexInternalID(nil, doc) // the searcher may keep it
-				dm, err := os.Advance(octx, buf)
+				// A fresh ID each time: the searcher may keep it.
+				dm, err := ownSearcher.Advance(octx, bindex.NewIndexInternalID(nil, doc))
 				if err != nil {
 					return false, err
 				}
