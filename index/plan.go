@@ -462,7 +462,7 @@ func (ix *Index) loneCharacterRanking(t *term) []query.Query {
 	}
 	var qs []query.Query
 	for _, w := range theVocabulary().termWords {
-		if strings.Contains(w, t.sf) && len(qs) < maxLoneCharacterWords {
+		if w != t.sf && strings.Contains(w, t.sf) && len(qs) < maxLoneCharacterWords {
 			q := ix.textQueryIn(w, nil, loneCharacterBoost, false, false)
 			if q != nil && theVocabulary().masked(w) {
 				q = query.NewConjunctionQuery([]query.Query{q, termQuery("concepts", "w:"+w, standaloneBoost)})
