@@ -302,6 +302,7 @@ func TestDidYouMean(t *testing.T) {
 		{"ratifcation", "ratification"},
 		{"Untied Kingdom", "United Kingdom"},
 		{"附件2国加 讲习班", "附件2国家 讲习班"},
+		{"nuclear weapons zzzz", "nuclear weapons"}, // no close word: the query without it
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {

@@ -45,6 +45,7 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 	if len(clauses) > maxSuggestWords {
 		return nil
 	}
+	words := clauses
 	if len(clauses) > 1 && !strings.ContainsAny(req.Query, "\"“”:+-|") && utf8.RuneCountInString(req.Query) <= maxSuggestRunes {
 		// Words that together were meant as one name: Untied Kingdom.
 		clauses = append(clauses, clause{text: strings.TrimSpace(req.Query)})
@@ -64,6 +65,17 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 				continue // a known name is what the user meant
 			}
 			out, tries = ix.tryWords(ctx, req, total, cl.text, ix.closeWords(ctx, cl.text, fromIndex), out, tries)
+		}
+	}
+	// Still nothing: the query without one of its words, if that finds
+	// something (an English word the vocabulary lacks, a word no record has).
+	if len(out) == 0 && total == 0 && len(words) > 1 {
+		for _, cl := range words {
+			if cl.op != 0 || cl.field != "" || cl.phrase || !strings.Contains(req.Query, cl.text) {
+				continue
+			}
+			without := strings.Join(strings.Fields(strings.Replace(req.Query, cl.text, "", 1)), " ")
+			out, tries = ix.tryWords(ctx, req, total, req.Query, []string{without}, out, tries)
 		}
 	}
 	return out
