@@ -33,6 +33,13 @@ const (
 	// per candidate and helps nobody.
 	maxSuggestWords = 4
 	maxSuggestRunes = 16
+	// maxCorrectedRunes, maxOptionsPerPosition and maxDictWalk bound the
+	// dictionary lookups of correcting a Chinese word character by
+	// character: a common character is followed by thousands of others in a
+	// large index's bigrams.
+	maxCorrectedRunes     = 8
+	maxOptionsPerPosition = 200
+	maxDictWalk           = 50000
 )
 
 // suggest finds did-you-mean queries for req, which found total records.
@@ -198,8 +205,8 @@ func (ix *Index) indexWords(ctx context.Context, key string, rs []rune, maxD int
 		}
 		r := cols.reader
 		for _, field := range defaultTextFields {
-			if isHanWord(key) && len(rs) >= 3 {
-				out = appendUnique(out, hanCorrections(r, field, rs)...)
+			if isHanWord(key) && len(rs) >= 3 && len(rs) <= maxCorrectedRunes {
+				out = appendUnique(out, hanCorrections(ctx, r, field, rs)...)
 			} else if fz, ok := r.(bindex.IndexReaderFuzzy); ok && utf8.RuneCountInString(key) >= 3 {
 				if d, err := fz.FieldDictFuzzy(field, key, maxD, ""); err == nil {
 					for e, err := d.Next(); err == nil && e != nil && len(out) < maxIndexCandidates; e, err = d.Next() {
@@ -240,7 +247,7 @@ func appendUnique(list []string, ws ...string) []string {
 
 // hanCorrections replaces or drops one character of a Chinese word so that
 // every bigram of the result is in the field's dictionary.
-func hanCorrections(r bindex.IndexReader, field string, rs []rune) []string {
+func hanCorrections(ctx context.Context, r bindex.IndexReader, field string, rs []rune) []string {
 	has := func(bigram string) bool {
 		d, err := r.FieldDictRange(field, []byte(bigram), []byte(bigram))
 		if err != nil {
@@ -260,6 +267,9 @@ func hanCorrections(r bindex.IndexReader, field string, rs []rune) []string {
 	}
 	var out []string
 	for i := range rs {
+		if ctx.Err() != nil {
+			return out
+		}
 		// Characters that may stand at i: those following the one before
 		// (or preceding the one after, at the start).
 		var options []rune
@@ -268,9 +278,15 @@ func hanCorrections(r bindex.IndexReader, field string, rs []rune) []string {
 		} else {
 			options = precedersOf(r, field, rs[1])
 		}
+		if len(options) > maxOptionsPerPosition {
+			options = options[:maxOptionsPerPosition]
+		}
 		for _, c := range options {
 			if c == rs[i] {
 				continue
+			}
+			if i+1 < len(rs) && !has(string([]rune{c, rs[i+1]})) {
+				continue // cheap test first: the bigram with the next character
 			}
 			w := append(append(append([]rune{}, rs[:i]...), c), rs[i+1:]...)
 			if allIn(w) {
@@ -314,7 +330,9 @@ func precedersOf(r bindex.IndexReader, field string, second rune) []rune {
 	}
 	defer d.Close()
 	var out []rune
-	for e, err := d.Next(); err == nil && e != nil; e, err = d.Next() {
+	n := 0
+	for e, err := d.Next(); err == nil && e != nil && n < maxDictWalk; e, err = d.Next() {
+		n++
 		t := []rune(e.Term)
 		if len(t) == 2 && t[1] == second {
 			out = append(out, t[0])
