@@ -9,7 +9,7 @@ import (
 
 // conceptsVersion changes whenever the concept tables below change what a
 // record is tagged with (part of MappingFingerprint).
-const conceptsVersion = 2
+const conceptsVersion = 3
 
 // Concepts are the things these reports name in several ways, or whose name
 // hides inside a longer one: the Treaty is 全面禁止核试验条约 and also just
@@ -42,6 +42,7 @@ var conceptPhrases = map[string][]string{
 	"审议大会筹备委员会": {"NPT"},
 	// 附件2国家 in the search form (annexNumerals), which texts and queries share.
 	"附件二国家":         {"ANNEX2"},
+	"附件二所列国家":       {"ANNEX2"}, // the Treaty's own wording (Article XIV)
 	"非附件二国家":        {"NONANNEX2"},
 	"核试验":           {"NUCTEST"},
 	"核爆炸":           {"NUCTEST"},
