@@ -170,8 +170,10 @@ const checkEvery = 1024
 // collect runs q (nil: every document) over the snapshot and gathers the top
 // k candidates, the total and the facet counts in one pass. own, if not nil,
 // is q without its section matches: it walks alongside q (both visit
-// documents in order) and the matches it lacks are marked section-only.
-func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+// documents in order), asked only about documents of ownSections, the
+// sections q can match through, and the matches it lacks are marked
+// section-only.
+func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, ownSections []bool, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
 	out := &collection{}
 	if wantFacets {
 		out.stateCount = make([]int, len(cols.states))
@@ -297,7 +299,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		// it cannot happen on a snapshot, which never changes.
 		if doc := dm.IndexInternalID.Value(); doc < n {
 			sectionOnly := false
-			if ownAt != nil {
+			if ownAt != nil && inSet(ownSections, cols.section[doc]) {
 				in, err := ownAt(doc)
 				if err != nil {
 					return nil, fmt.Errorf("searcher: %w", err)

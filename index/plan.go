@@ -26,8 +26,11 @@ type plan struct {
 	// own is the query without matches through section titles and
 	// section concepts, when those take part: records it misses matched
 	// by their section alone. nil when no section takes part.
-	own       query.Query
-	highlight []string // search forms to mark in hits
+	own query.Query
+	// ownSections are the sections through which the query can match;
+	// only their records can be section-only.
+	ownSections []string
+	highlight   []string // search forms to mark in hits
 	// conceptMarks are the concepts the query names, whose phrases are
 	// marked in hits too (《条约》 for CTBT).
 	conceptMarks []string
@@ -107,9 +110,9 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 		}
 	}
 
-	usesSection := false
+	sections := map[string]bool{}
 	for _, g := range p.groups {
-		must = append(must, ix.groupQuery(g, true, &usesSection))
+		must = append(must, ix.groupQuery(g, true, sections))
 		for _, t := range g {
 			p.highlight = append(p.highlight, t.highlights()...)
 			for _, c := range t.concepts {
@@ -151,7 +154,12 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 		must = append(must, query.NewMatchAllQuery())
 	}
 	p.query = query.NewBooleanQuery(must, should, mustNot)
-	if usesSection && len(p.groups) <= maxOwnGroups {
+	if len(sections) > 0 && len(p.groups) <= maxOwnGroups {
+		for _, code := range SectionCodes {
+			if sections[code] {
+				p.ownSections = append(p.ownSections, code)
+			}
+		}
 		var ownMust []query.Query
 		for _, g := range p.groups {
 			ownMust = append(ownMust, ix.groupQuery(g, false, nil))
@@ -329,12 +337,12 @@ func (t *term) highlights() []string {
 	return out
 }
 
-// groupQuery is one group of OR-ed terms. sectionUsed, if not nil, is set
-// when any of them can match through a section.
-func (ix *Index) groupQuery(g []*term, withSection bool, sectionUsed *bool) query.Query {
+// groupQuery is one group of OR-ed terms. sections, if not nil, gets the
+// sections through which any of them can match.
+func (ix *Index) groupQuery(g []*term, withSection bool, sections map[string]bool) query.Query {
 	var alts []query.Query
 	for _, t := range g {
-		if q := ix.termMatch(t, withSection, sectionUsed); q != nil {
+		if q := ix.termMatch(t, withSection, sections); q != nil {
 			alts = append(alts, q)
 		}
 	}
@@ -354,7 +362,7 @@ func anyOf(alts []query.Query) query.Query {
 // termMatch is the Bleve query of one term. An unquoted word also finds its
 // variants: the official name of a state named as people say it, the other
 // names of a body, the Chinese of an English word, the concept it names.
-func (ix *Index) termMatch(t *term, withSection bool, sectionUsed *bool) query.Query {
+func (ix *Index) termMatch(t *term, withSection bool, sections map[string]bool) query.Query {
 	if t.fixed != nil {
 		return t.fixed
 	}
@@ -367,7 +375,7 @@ func (ix *Index) termMatch(t *term, withSection bool, sectionUsed *bool) query.Q
 			alts = append(alts, q)
 		}
 	}
-	add(ix.wordMatch(t.sf, t.phrase, withSection, t.state, sectionUsed))
+	add(ix.wordMatch(t.sf, t.phrase, withSection, t.state, sections))
 	if t.phrase {
 		return anyOf(alts)
 	}
@@ -376,17 +384,19 @@ func (ix *Index) termMatch(t *term, withSection bool, sectionUsed *bool) query.Q
 		add(termQuery("mentions", t.state.Code, mentionBoost))
 	}
 	for _, v := range t.variants {
-		add(ix.wordMatch(fold.Search(v), false, withSection, t.state, sectionUsed))
+		add(ix.wordMatch(fold.Search(v), false, withSection, t.state, sections))
 	}
 	if t.pieces {
 		add(ix.piecesQuery(t.sf))
 	}
 	for _, id := range t.concepts {
 		add(termQuery("concepts", id, conceptBoost))
-		if withSection && sectionConceptUsed(id) {
+		if codes := sectionsTagged(id); withSection && len(codes) > 0 {
 			add(termQuery("concepts", sectionConceptPrefix+id, conceptBoost))
-			if sectionUsed != nil {
-				*sectionUsed = true
+			if sections != nil {
+				for _, c := range codes {
+					sections[c] = true
+				}
 			}
 		}
 	}
@@ -400,14 +410,15 @@ func nonNil(q query.Query) []query.Query {
 	return []query.Query{q}
 }
 
-// sectionConceptUsed reports whether some section is tagged with the concept.
-func sectionConceptUsed(id string) bool {
-	for _, ids := range sectionConcepts {
+// sectionsTagged are the sections tagged with the concept.
+func sectionsTagged(id string) []string {
+	var out []string
+	for code, ids := range sectionConcepts {
 		if slices.Contains(ids, id) {
-			return true
+			out = append(out, code)
 		}
 	}
-	return false
+	return out
 }
 
 // standaloneBoost is the weight of the tag that says a masked word stands by
@@ -418,12 +429,15 @@ const standaloneBoost = 0.1
 // inside longer names (印度 in 印度尼西亚) matches only records where it stands
 // by itself: its characters and its standalone tag (for a state, a mention
 // of the state).
-func (ix *Index) wordMatch(sf string, exact, withSection bool, st *report.State, sectionUsed *bool) query.Query {
+func (ix *Index) wordMatch(sf string, exact, withSection bool, st *report.State, sections map[string]bool) query.Query {
 	w := fold.RemoveSpaces(sf)
 	v := theVocabulary()
-	useSection := withSection && sectionTitleQuery(sf, 1) != nil
-	if useSection && sectionUsed != nil {
-		*sectionUsed = true
+	titled := sectionsTitled(sf)
+	useSection := withSection && len(titled) > 0
+	if useSection && sections != nil {
+		for _, c := range titled {
+			sections[c] = true
+		}
 	}
 	if !v.masked(w) {
 		return ix.textQueryIn(sf, nil, 1, exact, withSection)

@@ -318,6 +318,11 @@ func TestDidYouMean(t *testing.T) {
 	if res := doSearch(t, Request{Query: "附件2国家"}); len(res.Suggestions) != 0 {
 		t.Errorf("a query with results gets suggestions %+v", res.Suggestions)
 	}
+	// With filters, finding nothing is the filters' doing as often as the
+	// words': the way out is to remove a filter.
+	if res := doSearch(t, Request{Query: "附件2国加", States: []string{"日本"}}); res.Total != 0 || len(res.Suggestions) != 0 {
+		t.Errorf("with a filter: total %d, suggestions %+v", res.Total, res.Suggestions)
+	}
 }
 
 func TestEditDistance(t *testing.T) {

@@ -227,12 +227,8 @@ func isBigramChain(terms []string) bool {
 // by itself: 附件2国家 is not in 与非附件2国家有关的活动.
 func sectionTitleQuery(sf string, boost float64) query.Query {
 	var qs []query.Query
-	w := fold.RemoveSpaces(sf)
-	titles := sectionTitleForms()
-	for _, code := range SectionCodes {
-		if len(theVocabulary().standaloneAt(titles[code], w)) > 0 {
-			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
-		}
+	for _, code := range sectionsTitled(sf) {
+		qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
 	}
 	switch len(qs) {
 	case 0:
@@ -241,6 +237,19 @@ func sectionTitleQuery(sf string, boost float64) query.Query {
 		return qs[0]
 	}
 	return query.NewDisjunctionQuery(qs)
+}
+
+// sectionsTitled are the sections whose title has the word by itself.
+func sectionsTitled(sf string) []string {
+	var out []string
+	w := fold.RemoveSpaces(sf)
+	titles := sectionTitleForms()
+	for _, code := range SectionCodes {
+		if len(theVocabulary().standaloneAt(titles[code], w)) > 0 {
+			out = append(out, code)
+		}
+	}
+	return out
 }
 
 // sectionTitleForms are the section titles in search form, folded once.

@@ -33,13 +33,14 @@ const (
 	// per candidate and helps nobody.
 	maxSuggestWords = 4
 	maxSuggestRunes = 16
-	// maxCorrectedRunes, maxOptionsPerPosition and maxDictWalk bound the
+	// maxCorrectedRunes and maxOptionsPerPosition bound the
 	// dictionary lookups of correcting a Chinese word character by
 	// character: a common character is followed by thousands of others in a
 	// large index's bigrams.
 	maxCorrectedRunes     = 8
+	minCorrectedHan       = 3
+	minCorrectedLatin     = 4
 	maxOptionsPerPosition = 200
-	maxDictWalk           = 50000
 )
 
 // suggest finds did-you-mean queries for req, which found total records.
@@ -53,6 +54,14 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 		return nil
 	}
 	words := clauses
+	if len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports) > 0 {
+		// With filters, finding little is most often the filters' doing,
+		// and the page's way out is to remove one; telling the words'
+		// part from theirs costs a search of the bare query (26 ms for a
+		// common word at 1M), and each candidate another. Without the
+		// filters, the suggestions come.
+		return nil
+	}
 	if len(clauses) > 1 && !strings.ContainsAny(req.Query, "\"“”:+-|") && utf8.RuneCountInString(req.Query) <= maxSuggestRunes {
 		// Words that together were meant as one name: Untied Kingdom.
 		clauses = append(clauses, clause{text: strings.TrimSpace(req.Query)})
@@ -148,7 +157,10 @@ func (ix *Index) count(ctx context.Context, req Request) (uint64, error) {
 func (ix *Index) closeWords(ctx context.Context, word string, fromIndex bool) []string {
 	key := fold.RemoveSpaces(fold.Search(word))
 	rs := []rune(key)
-	if len(rs) < 2 {
+	// A two-character Chinese word with one character changed, or a
+	// three-letter word with one letter changed, is another word, not a slip:
+	// candidates would be many and unrelated, each a search to count.
+	if len(rs) < minCorrectedHan || (!hasHan(key) && len(rs) < minCorrectedLatin) {
 		return nil
 	}
 	maxD := 1
@@ -270,13 +282,12 @@ func hanCorrections(ctx context.Context, r bindex.IndexReader, field string, rs 
 		if ctx.Err() != nil {
 			return out
 		}
-		// Characters that may stand at i: those following the one before
-		// (or preceding the one after, at the start).
+		// Characters that may stand at i: those following the one before.
+		// The first character is not replaced: what may precede a
+		// character has no index but a walk of the whole dictionary.
 		var options []rune
 		if i > 0 {
 			options = followers(r, field, rs[i-1])
-		} else {
-			options = precedersOf(r, field, rs[1])
 		}
 		if len(options) > maxOptionsPerPosition {
 			options = options[:maxOptionsPerPosition]
@@ -316,26 +327,6 @@ func followers(r bindex.IndexReader, field string, first rune) []rune {
 		t := []rune(e.Term)
 		if len(t) == 2 && t[0] == first {
 			out = append(out, t[1])
-		}
-	}
-	return out
-}
-
-// precedersOf are the characters that precede r in some bigram of the
-// field; there is no suffix index, so the dictionary is walked once.
-func precedersOf(r bindex.IndexReader, field string, second rune) []rune {
-	d, err := r.FieldDict(field)
-	if err != nil {
-		return nil
-	}
-	defer d.Close()
-	var out []rune
-	n := 0
-	for e, err := d.Next(); err == nil && e != nil && n < maxDictWalk; e, err = d.Next() {
-		n++
-		t := []rune(e.Term)
-		if len(t) == 2 && t[1] == second {
-			out = append(out, t[0])
 		}
 	}
 	return out
