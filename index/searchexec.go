@@ -114,6 +114,9 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	hm := marks{terms: dedupe(p.highlight), concepts: p.conceptMarks}
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
+			if err := ctx.Err(); err != nil {
+				return nil, err // marking a page of long hits for a long query takes a while
+			}
 			rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
 				return nil, fmt.Errorf("search %q: document %d/%d: %w", req.Query, c.shard, c.doc, err)
