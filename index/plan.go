@@ -112,7 +112,13 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 
 	sections := map[string]bool{}
 	for _, g := range p.groups {
-		must = append(must, ix.groupQuery(g, true, sections))
+		if lone := ix.loneCharacterRanking(g[0]); len(p.groups) == 1 && len(g) == 1 && len(lone) > 0 {
+			// A lone character matches every record having it about alike;
+			// the words it is part of order them (loneCharacterRanking).
+			must = append(must, ix.textQueryIn(g[0].sf, nil, loneCharacterMatchBoost, false, true))
+		} else {
+			must = append(must, ix.groupQuery(g, true, sections))
+		}
 		for _, t := range g {
 			p.highlight = append(p.highlight, t.highlights()...)
 			for _, c := range t.concepts {
@@ -488,6 +494,10 @@ func (ix *Index) loneCharacterRanking(t *term) []query.Query {
 	}
 	return qs
 }
+
+// loneCharacterMatchBoost weighs the character itself, next to the words
+// it is part of.
+const loneCharacterMatchBoost = 0.01
 
 // loneCharacterBoost lifts the words a lone character is part of above the
 // character's bigrams, which score every record about alike.
