@@ -44,15 +44,16 @@ type searchView struct {
 	Chips        []chip
 	ClearAllURL  string // the search without filters; "" when none is set
 	Expansions   []expansionView
-	Suggestions  []suggestionView // did-you-mean links
-	ExactURL     string           // the query as one exact phrase; "" when not useful
-	ExactQuery   string           // that phrase, for the link's title
-	FirstRank    int              // the number of the first hit, for <ol start>
+	ExactURL     string // the query as one exact phrase; "" when not useful
+	ExactQuery   string // that phrase, for the link's title
+	FirstRank    int    // the number of the first hit, for <ol start>
 	Pages        pagination
 	FirstPageURL string // for a page number past the last page
 	CSVURL       string
 	JSONURL      string
 	DocCount     uint64
+	// Suggestions are did-you-mean links, when the search finds little.
+	Suggestions []suggestionView
 }
 
 type field struct{ Name, Value string }
