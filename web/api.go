@@ -134,15 +134,14 @@ func requestFrom(c echo.Context) (index.Request, error) {
 
 func toSearchJSON(res *index.Result) searchJSON {
 	out := searchJSON{
-		Query:       res.Query,
-		Total:       res.Total,
-		TookMS:      millis(res.Took),
-		Page:        res.Page,
-		Size:        res.Size,
-		Sort:        res.Sort,
-		Hits:        make([]hitJSON, 0, len(res.Hits)),
-		Expansions:  make([]expansionJSON, 0, len(res.Expansions)),
-		Suggestions: make([]suggestionJSON, 0, len(res.Suggestions)),
+		Query:      res.Query,
+		Total:      res.Total,
+		TookMS:     millis(res.Took),
+		Page:       res.Page,
+		Size:       res.Size,
+		Sort:       res.Sort,
+		Hits:       make([]hitJSON, 0, len(res.Hits)),
+		Expansions: make([]expansionJSON, 0, len(res.Expansions)),
 		Facets: facetsJSON{
 			State:   toFacetJSON(res.Facets.State),
 			Section: toFacetJSON(res.Facets.Section),
@@ -166,6 +165,7 @@ func toSearchJSON(res *index.Result) searchJSON {
 	for _, e := range res.Expansions {
 		out.Expansions = append(out.Expansions, expansionJSON{Term: e.Term, Variants: nonNil(e.Variants)})
 	}
+	out.Suggestions = make([]suggestionJSON, 0, len(res.Suggestions))
 	for _, sg := range res.Suggestions {
 		out.Suggestions = append(out.Suggestions, suggestionJSON{Query: sg.Query, Word: sg.Word, Total: sg.Total})
 	}
