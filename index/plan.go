@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"ctbtsearch/internal/fold"
 	"ctbtsearch/report"
 	"slices"
@@ -49,6 +50,7 @@ type term struct {
 	variants []string      // other spellings searched too, as displayed
 	concepts []string      // concept tags it names
 	pieces   bool          // a long unknown Chinese word: also found by its two-character pieces
+	related  []string      // the titles of a resolution symbol, matched as phrases and ranked low
 }
 
 // maxOwnGroups: telling section-only matches apart runs the query a second
@@ -64,7 +66,7 @@ const maxJoinedWords = 10
 
 // compile turns a validated request into its plan; it canonicalises the
 // request's state filters in place.
-func (ix *Index) compile(req *Request) (*plan, error) {
+func (ix *Index) compile(ctx context.Context, req *Request) (*plan, error) {
 	states := make([]string, len(req.States)) // the caller's slice stays as it was
 	for i, st := range req.States {
 		states[i] = ix.canonicalState(st)
@@ -86,6 +88,7 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 			group = nil
 		}
 	}
+	resolved := 0 // resolution symbols whose titles were looked up
 	for _, cl := range clauses {
 		t, err := ix.newTerm(cl)
 		if err != nil {
@@ -93,6 +96,10 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 		}
 		if t == nil {
 			continue
+		}
+		if cl.op != '-' && t.field == "" && t.fixed == nil && !t.phrase && resolutionSymbolRE.MatchString(t.sf) && resolved < maxResolvedSymbols {
+			t.related = ix.resolutionTitles(ctx, t.sf)
+			resolved++
 		}
 		if cl.op == '-' {
 			p.excluded = append(p.excluded, t)
@@ -126,8 +133,8 @@ func (ix *Index) compile(req *Request) (*plan, error) {
 					p.conceptMarks = append(p.conceptMarks, c)
 				}
 			}
-			if len(t.variants) > 0 {
-				p.expansions = append(p.expansions, Expansion{Term: t.typed, Variants: t.variants})
+			if vs := append(slices.Clone(t.variants), t.related...); len(vs) > 0 {
+				p.expansions = append(p.expansions, Expansion{Term: t.typed, Variants: vs})
 			}
 		}
 	}
@@ -337,7 +344,7 @@ func (t *term) highlights() []string {
 		return nil
 	}
 	out := []string{t.sf}
-	for _, v := range t.variants {
+	for _, v := range append(slices.Clone(t.variants), t.related...) {
 		out = append(out, fold.Search(v))
 	}
 	return out
@@ -394,6 +401,9 @@ func (ix *Index) termMatch(t *term, withSection bool, sections map[string]bool) 
 	}
 	if t.pieces {
 		add(ix.piecesQuery(t.sf))
+	}
+	for _, title := range t.related {
+		add(ix.textQueryIn(title, nil, relatedResolutionBoost, true, false))
 	}
 	for _, id := range t.concepts {
 		add(termQuery("concepts", id, conceptBoost))

@@ -398,3 +398,31 @@ func TestHighlightConcepts(t *testing.T) {
 		t.Errorf("highlight = %q, want %q", got, want)
 	}
 }
+
+// A resolution symbol finds its records first, then those of the
+// same-titled resolutions of other years, the title read from the records.
+func TestResolutionSymbolFindsSameTitle(t *testing.T) {
+	res, hits := allHits(t, Request{Query: "63/87"})
+	title := "题为“全面禁止核试验条约”的决议"
+	own, related := 0, 0
+	a62, a64 := testReports(t)
+	for _, r := range slices.Concat(a62.Records, a64.Records) {
+		switch {
+		case strings.Contains(r.Activity, "63/87"):
+			own++
+		case strings.Contains(r.Activity, title+"草案"):
+			related++
+		}
+	}
+	if own == 0 || related == 0 || len(hits) != own+related {
+		t.Fatalf("%d hits, want %d of 63/87 and %d of the same title", len(hits), own, related)
+	}
+	for i, h := range hits {
+		if cites := strings.Contains(h.Activity, "63/87"); cites != (i < own) {
+			t.Errorf("hit %d (%s) cites 63/87: %v; the symbol's own records come first", i, h.ID, cites)
+		}
+	}
+	if len(res.Expansions) != 1 || !slices.Contains(res.Expansions[0].Variants, title) {
+		t.Errorf("expansions = %+v, want the title %s", res.Expansions, title)
+	}
+}

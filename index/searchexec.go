@@ -91,7 +91,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err := validate(&req); err != nil {
 		return nil, err
 	}
-	p, err := ix.compile(&req)
+	p, err := ix.compile(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
@@ -408,7 +408,7 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 	if err := validate(&req); err != nil {
 		return err
 	}
-	p, err := ix.compile(&req)
+	p, err := ix.compile(ctx, &req)
 	if err != nil {
 		return err
 	}

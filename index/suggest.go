@@ -140,7 +140,7 @@ func (ix *Index) count(ctx context.Context, req Request) (uint64, error) {
 	if err := validate(&req); err != nil {
 		return 0, err
 	}
-	p, err := ix.compile(&req)
+	p, err := ix.compile(ctx, &req)
 	if err != nil {
 		return 0, err
 	}
