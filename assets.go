@@ -1,5 +1,6 @@
 // Package ctbtsearch holds the files that every binary of the project embeds:
-// the Bleve index mapping, the country gazetteer and the bundled sample reports.
+// the Bleve index mapping, the country gazetteer, the search vocabulary and the
+// bundled sample reports.
 // Keeping them at the module root makes mapping.json the one source of truth
 // that both cmd/indexer and cmd/search read.
 package ctbtsearch
@@ -16,6 +17,13 @@ var MappingJSON []byte
 //
 //go:embed data/gazetteer/states.csv
 var GazetteerCSV []byte
+
+// VocabularyFS holds the reviewed search vocabulary (data/vocabulary/*.csv:
+// short forms and English names of bodies, English state names, English words
+// for the reports' terms; sources in data/vocabulary/README.md).
+//
+//go:embed data/vocabulary/*.csv
+var VocabularyFS embed.FS
 
 // SampleReports holds the bundled sample reports under data/reports.
 //

@@ -44,6 +44,8 @@ func BenchmarkSearch(b *testing.B) {
 		{"words+3facets", Request{Query: "附件2 国家", States: []string{"德国"}, Section: []string{"1(b)"}, Months: []string{"2007-01", "2007-02"}}},
 		{"state-alias", Request{Query: "英国"}},
 		{"single-char", Request{Query: "国"}},
+		{"typo-did-you-mean", Request{Query: "附件2国加 讲习版"}},
+		{"section-only-ranking", Request{Query: "附件2国家"}},
 		{"empty-newest", Request{}},
 	}
 	for _, c := range cases {

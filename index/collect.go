@@ -64,6 +64,9 @@ type candidate struct {
 	// report and seq order candidates as record ids do, when all else ties
 	report string
 	seq    int32
+	// sectionOnly: matched through the section alone; such candidates
+	// rank after every record matched by its own text.
+	sectionOnly bool
 }
 
 // less orders candidates best first for a sort order.
@@ -91,6 +94,9 @@ func less(sortBy string) func(a, b *candidate) bool {
 		}
 	}
 	return func(a, b *candidate) bool {
+		if a.sectionOnly != b.sectionOnly {
+			return !a.sectionOnly
+		}
 		if a.score != b.score {
 			return a.score > b.score
 		}
@@ -193,8 +199,12 @@ func anyIn(set []bool, ords []uint16) bool {
 const checkEvery = 1024
 
 // collect runs q (nil: every document) over the snapshot and gathers the top
-// k candidates, the total and the facet counts in one pass.
-func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q query.Query, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+// k candidates, the total and the facet counts in one pass. own, if not nil,
+// is q without its section matches: it walks alongside q (both visit
+// documents in order), asked only about documents of ownSections, the
+// sections q can match through, and the matches it lacks are marked
+// section-only.
+func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, ownSections []bool, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
 	out := &collection{firstYear: -1, lastYear: -1}
 	if wantFacets {
 		out.yearCount = make([]int, len(cols.years))
@@ -205,7 +215,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	}
 	top := &topK{k: k, less: less(sortBy)}
 	n := uint64(len(cols.state))
-	tally := func(doc uint64, id bindex.IndexInternalID, score float64) {
+	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
 		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
 		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
@@ -241,7 +251,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 				out.lastYear = max(out.lastYear, int(ys[len(ys)-1]))
 			}
 			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
-				report: cols.reportName(doc), seq: cols.seq[doc]})
+				report: cols.reportName(doc), seq: cols.seq[doc], sectionOnly: sectionOnly})
 		}
 	}
 
@@ -259,7 +269,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 				continue
 			}
 			id = bindex.NewIndexInternalID(id[:0], doc)
-			tally(doc, id, 0)
+			tally(doc, id, 0, false)
 		}
 		out.top = top.sorted()
 		return out, nil
@@ -279,6 +289,36 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var ownAt func(doc uint64) (bool, error) // reports whether own matches doc
+	if own != nil {
+		ownSearcher, err := own.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
+		if err != nil {
+			return nil, fmt.Errorf("searcher: %w", err)
+		}
+		defer ownSearcher.Close()
+		octx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(ownSearcher.DocumentMatchPoolSize(), 0)}
+		next, started, done := uint64(0), false, false
+		ownAt = func(doc uint64) (bool, error) {
+			if done {
+				return false, nil
+			}
+			if !started || next < doc {
+				started = true
+				// A fresh ID each time: the searcher may keep it.
+				dm, err := ownSearcher.Advance(octx, bindex.NewIndexInternalID(nil, doc))
+				if err != nil {
+					return false, err
+				}
+				if dm == nil {
+					done = true
+					return false, nil
+				}
+				next = dm.IndexInternalID.Value()
+				octx.DocumentMatchPool.Put(dm)
+			}
+			return next == doc, nil
+		}
+	}
 	for i := 0; ; i++ {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -295,7 +335,15 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q que
 		// A document added after the columns were read cannot be counted;
 		// it cannot happen on a snapshot, which never changes.
 		if doc := dm.IndexInternalID.Value(); doc < n {
-			tally(doc, dm.IndexInternalID, dm.Score)
+			sectionOnly := false
+			if ownAt != nil && inSet(ownSections, cols.section[doc]) {
+				in, err := ownAt(doc)
+				if err != nil {
+					return nil, fmt.Errorf("searcher: %w", err)
+				}
+				sectionOnly = !in
+			}
+			tally(doc, dm.IndexInternalID, dm.Score, sectionOnly)
 		}
 		sctx.DocumentMatchPool.Put(dm)
 	}

@@ -9,7 +9,7 @@ import (
 
 // conceptsVersion changes whenever the concept tables below change what a
 // record is tagged with (part of MappingFingerprint).
-const conceptsVersion = 1
+const conceptsVersion = 3
 
 // Concepts are the things these reports name in several ways, or whose name
 // hides inside a longer one: the Treaty is 全面禁止核试验条约 and also just
@@ -42,6 +42,7 @@ var conceptPhrases = map[string][]string{
 	"审议大会筹备委员会": {"NPT"},
 	// 附件2国家 in the search form (annexNumerals), which texts and queries share.
 	"附件二国家":         {"ANNEX2"},
+	"附件二所列国家":       {"ANNEX2"}, // the Treaty's own wording (Article XIV)
 	"非附件二国家":        {"NONANNEX2"},
 	"核试验":           {"NUCTEST"},
 	"核爆炸":           {"NUCTEST"},
@@ -59,7 +60,11 @@ var conceptPhrases = map[string][]string{
 }
 
 // Section 1(a) lists activities concerning Annex 2 states by definition;
-// its records are about them even where the row does not say so.
+// its records are about them even where the row does not say so. Such tags
+// carry sectionConceptPrefix, so that a match through the section alone can
+// be told from one in the row's own text (ranked after it, and flagged).
+const sectionConceptPrefix = "§"
+
 var sectionConcepts = map[string][]string{
 	"1(a)": {"ANNEX2"},
 	"1(b)": {"NONANNEX2"},
@@ -89,15 +94,22 @@ type conceptPhrase struct {
 	ids   []string
 }
 
-// recordConcepts tags a record with the concepts its texts name.
+// recordConcepts tags a record with the concepts its texts name, and with
+// "w:" plus each word that can hide inside a longer name (印度尼西亚,
+// 非附件2国家) where the texts name it by itself.
 func recordConcepts(r *report.Record) []string {
 	set := map[string]bool{}
 	for _, c := range sectionConcepts[r.Section] {
-		set[c] = true
+		set[sectionConceptPrefix+c] = true
 	}
-	for _, text := range append([]string{r.Activity, r.Comment}, r.Footnotes...) {
+	texts := append([]string{r.Activity, r.Comment}, r.Footnotes...)
+	for _, text := range texts {
 		scanConcepts(fold.Concept(text), set)
 	}
+	for i, t := range texts {
+		texts[i] = fold.Search(t)
+	}
+	theVocabulary().standaloneWords(texts, set)
 	out := make([]string, 0, len(set))
 	for c := range set {
 		out = append(out, c)

@@ -13,12 +13,14 @@ func TestRecordConcepts(t *testing.T) {
 		name, activity string
 		want           []string
 	}{
-		{"annex 2 states", "向附件2国家说明", []string{"ANNEX2"}},
+		{"annex 2 states", "向附件2国家说明", []string{"ANNEX2", "w:附件二国家"}},
 		{"non-annex 2 is not annex 2", "向非附件2国家说明", []string{"NONANNEX2"}},
-		{"full-width digit", "向附件２国家说明", []string{"ANNEX2"}},
+		{"full-width digit", "向附件２国家说明", []string{"ANNEX2", "w:附件二国家"}},
 		{"the Treaty by book-title marks", "批准《条约》", []string{"CTBT"}},
-		{"the Treaty's name hides 核试验", "全面禁止核试验条约", []string{"CTBT"}},
-		{"a nuclear test", "宣布核试验后", []string{"NUCTEST"}},
+		{"the Treaty's name hides 核试验", "全面禁止核试验条约", []string{"CTBT", "w:全面禁止核试验条约"}},
+		{"the Organization's name hides the Treaty's", "全面禁止核试验条约组织", []string{"CTBTO"}},
+		{"a nuclear test", "宣布核试验后", []string{"NUCTEST", "w:核试验"}},
+		{"a moratorium on nuclear tests is about nuclear tests", "暂停核试验", []string{"MORATORIUM", "NUCTEST", "w:核试验"}},
 		{"the NPT's preparatory committee is not the CTBTO", "审议大会筹备委员会", []string{"NPT"}},
 		{"traditional script", "全面禁止核試驗條約組織", []string{"CTBTO"}},
 	}
@@ -30,7 +32,8 @@ func TestRecordConcepts(t *testing.T) {
 			}
 		})
 	}
-	if got := recordConcepts(&report.Record{Section: "1(a)"}); !slices.Equal(got, []string{"ANNEX2"}) {
-		t.Errorf("section 1(a) gives %v, want [ANNEX2]", got)
+	// Tags from the section are told apart from tags from the text.
+	if got := recordConcepts(&report.Record{Section: "1(a)"}); !slices.Equal(got, []string{sectionConceptPrefix + "ANNEX2"}) {
+		t.Errorf("section 1(a) gives %v, want [§ANNEX2]", got)
 	}
 }

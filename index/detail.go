@@ -58,15 +58,17 @@ func (ix *Index) RecordDetail(ctx context.Context, id, query string) (RecordDeta
 		}
 	}
 
-	var terms []string
-	if comp, err := ix.compileQuery(query); err == nil {
-		terms = dedupe(comp.highlight)
+	// The marks are the search's own (Search's highlights), so the record
+	// page shows what the results page showed.
+	var m marks
+	if p, err := ix.compile(ctx, &Request{Query: query}); err == nil {
+		m = marks{terms: dedupe(p.highlight), concepts: p.conceptMarks}
 	} else if _, refused := errors.AsType[*RequestError](err); !refused {
 		return RecordDetail{}, err
 	}
-	d.Marked = MarkedText{Activity: markWhole(rec.Activity, terms), Comment: markWhole(rec.Comment, terms)}
+	d.Marked = MarkedText{Activity: markWhole(rec.Activity, m), Comment: markWhole(rec.Comment, m)}
 	for _, f := range rec.Footnotes {
-		d.Marked.Footnotes = append(d.Marked.Footnotes, markWhole(f, terms))
+		d.Marked.Footnotes = append(d.Marked.Footnotes, markWhole(f, m))
 	}
 	return d, nil
 }
@@ -88,8 +90,8 @@ func (ix *Index) row(ctx context.Context, reportID string, ordinal int) (*report
 }
 
 // markWhole renders the whole text as escaped HTML with the terms marked.
-func markWhole(text string, terms []string) string {
-	spans := markSpans(text, terms)
+func markWhole(text string, m marks) string {
+	spans := markSpansOf(text, m)
 	if len(spans) == 0 {
 		return html.EscapeString(text)
 	}

@@ -17,6 +17,7 @@ func FuzzSearchQuery(f *testing.F) {
 		`state:日本 section:1(a)`, "month:2006-09", `activity:"部长级会议"`, `"unbalanced`, "“全面禁止核试验条约”",
 		"annex2:true", "colour:red", "state:", "10:30", "附件*", "/re.*/", "a~2", "x^3", "61/104", "A/62",
 		"聯合國", "ＣＴＢＴ", "《》", "-", "+", `""`, "\x00", "附件\xff",
+		"日本 OR 澳大利亚", "a|b|", "|", "OR", "或 或", "-日本 OR 澳大利亚", "附件2国加", "Untied Kingdom", "United Kingdom", "印度",
 	} {
 		f.Add(q)
 	}

@@ -3,8 +3,10 @@ package index
 import (
 	"ctbtsearch/internal/fold"
 	"html"
+	"slices"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -27,10 +29,23 @@ const (
 
 type span struct{ start, end int } // byte offsets into the display text
 
+// marks are what a hit's texts are marked for: the query's words and
+// variants in search form, and the concepts it names, whose phrases are
+// marked where the text names them (《条约》 for CTBT).
+type marks struct {
+	terms    []string
+	concepts []string
+}
+
 // markSpans finds every occurrence of the terms (in search form) in text and
 // returns the display spans they cover, merged where they overlap or touch.
 func markSpans(text string, terms []string) []span {
-	if len(terms) == 0 || text == "" {
+	return markSpansOf(text, marks{terms: terms})
+}
+
+func markSpansOf(text string, m marks) []span {
+	terms := m.terms
+	if (len(terms) == 0 && len(m.concepts) == 0) || text == "" {
 		return nil
 	}
 	rs := fold.SearchRunes(text)
@@ -42,9 +57,32 @@ func markSpans(text string, terms []string) []span {
 		}
 	}
 	var spans []span
+	v := theVocabulary()
+	var ks string          // keep as a string, for masked words
+	var runeAt map[int]int // byte offset in ks → index in keep
 	for _, t := range terms {
 		tr := []rune(strings.ReplaceAll(t, " ", ""))
 		if len(tr) == 0 {
+			continue
+		}
+		if w := string(tr); v.masked(w) {
+			// A word that hides in longer names is marked only where it
+			// stands by itself: 印度 is not marked inside 印度尼西亚.
+			if runeAt == nil {
+				b := make([]rune, len(keep))
+				runeAt = make(map[int]int, len(keep))
+				off := 0
+				for i, nr := range keep {
+					b[i] = nr.R
+					runeAt[off] = i
+					off += utf8.RuneLen(nr.R)
+				}
+				ks = string(b)
+			}
+			for _, at := range v.standaloneAt(ks, w) {
+				i := runeAt[at]
+				spans = append(spans, span{keep[i].Start, keep[i+len(tr)-1].End})
+			}
 			continue
 		}
 		for i := 0; i+len(tr) <= len(keep); i++ {
@@ -60,6 +98,7 @@ func markSpans(text string, terms []string) []span {
 			}
 		}
 	}
+	spans = append(spans, conceptSpans(text, m.concepts)...)
 	if len(spans) == 0 {
 		return nil
 	}
@@ -80,7 +119,11 @@ func markSpans(text string, terms []string) []span {
 // Every character of the text is escaped; the only markup added is <mark> and
 // </mark>. It returns nil when nothing in the field matches.
 func highlightField(text string, terms []string) []string {
-	spans := markSpans(text, terms)
+	return highlightFieldOf(text, marks{terms: terms})
+}
+
+func highlightFieldOf(text string, m marks) []string {
+	spans := markSpansOf(text, m)
 	if len(spans) == 0 {
 		return nil
 	}
@@ -143,4 +186,50 @@ func forwardRunes(s string, i, n int) int {
 		i += size
 	}
 	return i
+}
+
+// conceptSpans are the display spans of the phrases in text that name one
+// of the concepts, found as records are tagged: left to right, longest
+// phrase first, so 核试验 inside the Treaty's name is not a nuclear test.
+// fold.Concept maps every non-space rune to one rune, so the k-th rune of
+// the concept form is the k-th non-space rune of the text.
+func conceptSpans(text string, ids []string) []span {
+	if len(ids) == 0 {
+		return nil
+	}
+	rs := fold.Concept(text)
+	offs := make([]span, 0, len(rs))
+	for i, r := range text {
+		if !unicode.IsSpace(r) {
+			offs = append(offs, span{i, i + utf8.RuneLen(r)})
+		}
+	}
+	if len(offs) != len(rs) {
+		return nil // not one to one after all: mark nothing rather than the wrong text
+	}
+	var out []span
+	for i := 0; i < len(rs); {
+		matched := 1
+	candidates:
+		for _, c := range conceptsByFirst[rs[i]] {
+			if len(c.runes) > len(rs)-i {
+				continue
+			}
+			for j, r := range c.runes {
+				if rs[i+j] != r {
+					continue candidates
+				}
+			}
+			for _, id := range c.ids {
+				if slices.Contains(ids, id) {
+					out = append(out, span{offs[i].start, offs[i+len(c.runes)-1].end})
+					break
+				}
+			}
+			matched = len(c.runes)
+			break
+		}
+		i += matched
+	}
+	return out
 }

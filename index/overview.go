@@ -76,13 +76,9 @@ func (ix *Index) Overview(ctx context.Context, req OverviewRequest) (*Overview, 
 		return nil, err
 	}
 	r.Page, r.Size, r.Sort = 0, 0, "" // the search's paging and order mean nothing here
-	comp, err := ix.compileQuery(r.Query)
+	pl, err := ix.compile(ctx, &r)    // canonicalises r.States, as Search does
 	if err != nil {
 		return nil, err
-	}
-	r.States = slices.Clone(r.States)
-	for i, st := range r.States {
-		r.States[i] = ix.canonicalState(st)
 	}
 
 	// The columns: the selected reports, else every report (the newest
@@ -143,7 +139,7 @@ func (ix *Index) Overview(ctx context.Context, req OverviewRequest) (*Overview, 
 		} else {
 			sparse = map[int]int{}
 		}
-		err := ix.eachMatch(ctx, cols, comp.query, ix.filterSets(cols, &filter), func(doc uint64) {
+		err := ix.eachMatch(ctx, cols, pl.query, ix.filterSets(cols, &filter), func(doc uint64) {
 			st, re := cols.state[doc], cols.report[doc]
 			if st < 0 || re < 0 || reportCol[re] < 0 {
 				return

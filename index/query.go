@@ -10,8 +10,10 @@ import (
 )
 
 // The query language is the part of Bleve's query-string syntax that people
-// use on these reports: words, "phrases", +must, -exclude and field:value.
-// Plain words must all match. Wildcards, regular expressions, fuzzy and range
+// use on these reports: words, "phrases", +must, -exclude and field:value,
+// plus OR between words or phrases (A OR B, A | B, A|B, A 或 B). Plain words
+// must all match; OR binds tighter, so 日本 OR 澳大利亚 讲习班 is
+// (日本 or 澳大利亚) and 讲习班. Wildcards, regular expressions, fuzzy and range
 // syntax are not supported: their characters are searched as text, so no
 // query can make the engine enumerate the whole term dictionary.
 
@@ -21,7 +23,12 @@ type clause struct {
 	field  string // "" for the text fields
 	text   string // as typed, without quotes
 	phrase bool   // quoted: matched exactly, without variants
+	or     bool   // joined to the clause before by OR
 }
+
+// isOrWord reports whether a word of the query is the OR operator. Only
+// upper-case OR is: "or" is an English word people search for.
+func isOrWord(w string) bool { return w == "OR" || w == "|" || w == "或" || w == "｜" }
 
 // queryFields are the field names a query may use, and what they are.
 var queryFields = map[string]string{
@@ -64,9 +71,27 @@ func parseQuery(q string) ([]clause, error) {
 	q = annexNumberRE.ReplaceAllString(q, "附件$1")
 	rs := []rune(q)
 	i := 0
+	pendingOr := false
+	add := func(c clause) {
+		if pendingOr && len(out) > 0 {
+			c.or = true
+		}
+		pendingOr = false
+		out = append(out, c)
+	}
 	for i < len(rs) {
 		if unicode.IsSpace(rs[i]) {
 			i++
+			continue
+		}
+		// An OR between clauses, standing alone.
+		j := i
+		for j < len(rs) && !unicode.IsSpace(rs[j]) {
+			j++
+		}
+		if isOrWord(string(rs[i:j])) {
+			pendingOr = len(out) > 0
+			i = j
 			continue
 		}
 		var c clause
@@ -100,7 +125,7 @@ func parseQuery(q string) ([]clause, error) {
 				c.phrase = true
 				i = end + 1
 				if c.text != "" {
-					out = append(out, c)
+					add(c)
 				}
 				continue
 			}
@@ -109,13 +134,26 @@ func parseQuery(q string) ([]clause, error) {
 				continue
 			}
 		}
-		j := i
+		j = i
 		for j < len(rs) && !unicode.IsSpace(rs[j]) {
 			j++
 		}
-		c.text = string(rs[i:j])
+		word := string(rs[i:j])
 		i = j
-		out = append(out, c)
+		// A|B without spaces is an OR too; a | at either end is dropped.
+		parts := strings.FieldsFunc(word, func(r rune) bool { return r == '|' || r == '｜' })
+		for k, p := range parts {
+			pc := c
+			pc.text = p
+			if k > 0 {
+				pc.field, pc.op = "", 0
+				pendingOr = true
+			}
+			add(pc)
+		}
+		if len(parts) > 0 && (strings.HasSuffix(word, "|") || strings.HasSuffix(word, "｜")) {
+			pendingOr = true
+		}
 	}
 	return out, nil
 }

@@ -2,11 +2,11 @@ package index
 
 import (
 	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"fmt"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -55,99 +55,9 @@ const (
 	conceptBoost = 3
 )
 
-// synonymGroups are names of the same thing that the reports use side by
-// side, in search form.
-var synonymGroups = [][]string{
-	{"全面禁止核试验条约", "全面禁核试条约", "禁核试条约", "全面禁试条约", "ctbt"},
-	{"全面禁止核试验条约组织", "禁核试组织", "ctbto"},
-	{"全面禁止核试验条约组织筹备委员会", "禁核试组织筹委会"},
-	{"不扩散核武器条约", "不扩散条约", "npt"},
-	{"国际监测系统", "ims"},
-}
-
-var synonyms = func() map[string][]string {
-	m := map[string][]string{}
-	for _, g := range synonymGroups {
-		for _, w := range g {
-			for _, o := range g {
-				if o != w {
-					m[w] = append(m[w], o)
-				}
-			}
-		}
-	}
-	return m
-}()
-
-// compiled is a parsed query made ready for Bleve.
-type compiled struct {
-	query      query.Query // nil: match everything
-	highlight  []string    // search-form strings to mark in hits
-	expansions []Expansion
-}
-
-// compileQuery turns the user's query into a Bleve query.
-func (ix *Index) compileQuery(q string) (*compiled, error) {
-	clauses, err := parseQuery(q)
-	if err != nil {
-		return nil, err
-	}
-	c := &compiled{}
-	var must, mustNot []query.Query
-	var plainWords []string
-	for _, cl := range clauses {
-		sub, err := ix.clauseQuery(cl, c)
-		if err != nil {
-			return nil, err
-		}
-		if sub == nil {
-			continue
-		}
-		if cl.op == '-' {
-			mustNot = append(mustNot, sub)
-			continue
-		}
-		must = append(must, sub)
-		if cl.field == "" && !cl.phrase {
-			plainWords = append(plainWords, cl.text)
-		}
-	}
-	if len(must) == 0 && len(mustNot) == 0 {
-		return c, nil
-	}
-	var should []query.Query
-	if len(plainWords) > 1 {
-		whole := strings.Join(plainWords, "")
-		if wq := ix.textQuery(whole, nil, wholeQueryBoost, false); wq != nil {
-			should = append(should, wq)
-			c.highlight = append(c.highlight, fold.Search(whole))
-		}
-		should = append(should, conceptQueries(whole)...)
-	}
-	for _, cl := range clauses {
-		if cl.phrase && cl.field == "" && cl.op != '-' {
-			should = append(should, conceptQueries(cl.text)...) // ranking only: the phrase stays exact
-		}
-	}
-	if len(must) == 0 {
-		must = append(must, query.NewMatchAllQuery())
-	}
-	bq := query.NewBooleanQuery(must, should, mustNot)
-	c.query = bq
-	return c, nil
-}
-
-func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
-	positive := cl.op != '-'
+// clauseQuery is the query of a field:value clause on a keyword field.
+func (ix *Index) clauseQuery(cl clause) (query.Query, error) {
 	switch kind := queryFields[cl.field]; {
-	case cl.field == "":
-		return ix.wordQuery(cl, c, positive), nil
-	case kind == "text":
-		sf := fold.Search(cl.text)
-		if positive {
-			c.highlight = append(c.highlight, sf)
-		}
-		return ix.textQuery(cl.text, []string{cl.field}, 1, cl.phrase), nil
 	case kind == "state":
 		if st, ok := ix.gz.Lookup(cl.text); ok {
 			return termQuery("state_code", st.Code, 1), nil
@@ -179,63 +89,6 @@ func (ix *Index) clauseQuery(cl clause, c *compiled) (query.Query, error) {
 	}
 }
 
-// wordQuery matches one word or phrase of the query in the text fields. An
-// unquoted word also finds its variants: the official name of a state named
-// as people say it, and the other names of the Treaty and its bodies.
-func (ix *Index) wordQuery(cl clause, c *compiled, positive bool) query.Query {
-	sf := strings.TrimSpace(fold.Search(cl.text))
-	if sf == "" {
-		return nil
-	}
-	alts := []query.Query{}
-	if q := ix.textQuery(cl.text, nil, 1, cl.phrase); q != nil {
-		alts = append(alts, q)
-	}
-	if positive {
-		c.highlight = append(c.highlight, sf)
-	}
-	if cl.phrase {
-		if len(alts) == 0 {
-			return nil
-		}
-		return alts[0]
-	}
-	var variants []string
-	for _, v := range synonyms[sf] {
-		variants = append(variants, v)
-	}
-	if q := ix.piecesQuery(sf); q != nil {
-		alts = append(alts, q)
-	}
-	for _, id := range queryConcepts(sf) {
-		alts = append(alts, termQuery("concepts", id, conceptBoost))
-	}
-	if st, ok := ix.lookupState(cl.text, sf); ok {
-		alts = append(alts, termQuery("state_code", st.Code, stateBoost), termQuery("mentions", st.Code, mentionBoost))
-		if name := fold.Search(st.Name); name != sf && !strings.Contains(sf, name) {
-			variants = append(variants, st.Name)
-		}
-	}
-	for _, v := range variants {
-		if q := ix.textQuery(v, nil, 1, false); q != nil {
-			alts = append(alts, q)
-		}
-		if positive {
-			c.highlight = append(c.highlight, fold.Search(v))
-		}
-	}
-	if len(variants) > 0 && positive {
-		c.expansions = append(c.expansions, Expansion{Term: cl.text, Variants: variants})
-	}
-	if len(alts) == 0 {
-		return nil
-	}
-	if len(alts) == 1 {
-		return alts[0]
-	}
-	return query.NewDisjunctionQuery(alts)
-}
-
 // piecesQuery matches a long Chinese word by its two-character pieces in
 // any order, so 批准条约 also finds 《条约》获得批准 and 批准了《条约》. People type
 // such words without spaces; the reports phrase them many ways.
@@ -258,27 +111,6 @@ func (ix *Index) piecesQuery(sf string) query.Query {
 	return query.NewConjunctionQuery(pieces)
 }
 
-// conceptQueries rank records naming the concept that text names.
-func conceptQueries(text string) []query.Query {
-	var qs []query.Query
-	for _, id := range queryConcepts(fold.Search(text)) {
-		qs = append(qs, termQuery("concepts", id, conceptBoost))
-	}
-	return qs
-}
-
-// lookupState finds a state by any of its names; the search form makes
-// traditional spellings (韓國) work too.
-func (ix *Index) lookupState(typed, sf string) (report.State, bool) {
-	if utf8.RuneCountInString(sf) < 2 {
-		return report.State{}, false
-	}
-	if st, ok := ix.gz.Lookup(sf); ok {
-		return st, true
-	}
-	return ix.gz.Lookup(typed)
-}
-
 // textQuery matches text as a phrase in the given text fields (all of them
 // when fields is nil). A phrase of bigrams is what makes a Chinese word match
 // only where its characters stand together; a word that is a single bigram
@@ -294,6 +126,12 @@ func (ix *Index) lookupState(typed, sf string) (report.State, bool) {
 // what makes phrase queries the costliest part of a search. Quoted
 // phrases (exact) are always checked position by position.
 func (ix *Index) textQuery(text string, fields []string, boost float64, exact bool) query.Query {
+	return ix.textQueryIn(text, fields, boost, exact, true)
+}
+
+// textQueryIn is textQuery; withSection false leaves out the section titles,
+// for telling matches in a row's own text from matches through its section.
+func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact, withSection bool) query.Query {
 	sf := strings.TrimSpace(fold.Search(text))
 	if sf == "" || !hasSearchable(sf) {
 		return nil
@@ -324,7 +162,7 @@ func (ix *Index) textQuery(text string, fields []string, boost float64, exact bo
 	var alts []query.Query
 	if fields == nil {
 		fields = defaultTextFields
-		if q := sectionTitleQuery(sf, boost); q != nil {
+		if q := sectionTitleQuery(sf, boost); q != nil && withSection {
 			alts = append(alts, q)
 		}
 		if looksLikeSymbol(sf) {
@@ -385,13 +223,12 @@ func isBigramChain(terms []string) bool {
 }
 
 // sectionTitleQuery matches text against the four section titles once,
-// instead of in every record, and selects the sections whose title has it.
+// instead of in every record, and selects the sections whose title has it —
+// by itself: 附件2国家 is not in 与非附件2国家有关的活动.
 func sectionTitleQuery(sf string, boost float64) query.Query {
 	var qs []query.Query
-	for _, code := range SectionCodes {
-		if strings.Contains(fold.Search(SectionTitles[code]), strings.ReplaceAll(sf, " ", "")) {
-			qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
-		}
+	for _, code := range sectionsTitled(sf) {
+		qs = append(qs, termQuery("section", code, sectionTitleBoost*boost))
 	}
 	switch len(qs) {
 	case 0:
@@ -401,6 +238,28 @@ func sectionTitleQuery(sf string, boost float64) query.Query {
 	}
 	return query.NewDisjunctionQuery(qs)
 }
+
+// sectionsTitled are the sections whose title has the word by itself.
+func sectionsTitled(sf string) []string {
+	var out []string
+	w := fold.RemoveSpaces(sf)
+	titles := sectionTitleForms()
+	for _, code := range SectionCodes {
+		if len(theVocabulary().standaloneAt(titles[code], w)) > 0 {
+			out = append(out, code)
+		}
+	}
+	return out
+}
+
+// sectionTitleForms are the section titles in search form, folded once.
+var sectionTitleForms = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, len(SectionTitles))
+	for code, title := range SectionTitles {
+		m[code] = searchWord(title)
+	}
+	return m
+})
 
 // SectionCodes are the codes of the annex's sections, in report order.
 var SectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}

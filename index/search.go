@@ -66,6 +66,17 @@ type Result struct {
 	// matching records' periods touch; 0 when nothing matched. The span
 	// decides whether Facets.Month is filled (see MonthFacetMaxYears).
 	FirstYear, LastYear int
+	// Suggestions are queries like this one that find more, offered when
+	// it finds nothing or very little: closest known names and words of
+	// the index first. The query itself is never rewritten.
+	Suggestions []Suggestion
+}
+
+// Suggestion is a did-you-mean query.
+type Suggestion struct {
+	Query string // the whole query with one word replaced
+	Word  string // the word suggested
+	Total uint64 // how many records it finds
 }
 
 // Hit is a record that matched, with its score and highlighted fragments.
@@ -75,6 +86,17 @@ type Hit struct {
 	// Highlights maps a text field ("activity", "comment", "footnotes") to
 	// HTML fragments: text escaped, matches wrapped in <mark>…</mark>.
 	Highlights map[string][]string
+	// FootnotesMarked holds each footnote whole, as HTML like Highlights,
+	// in the order of Footnotes; nil when no footnote matches.
+	FootnotesMarked []string
+	// SectionOnly: the record matched only through its section's title or
+	// what its section stands for (1(a) lists activities about Annex 2
+	// states), not through its own text. Such hits come after the others.
+	SectionOnly bool
+	// Reasons say, one short line each, why the record matched where its
+	// highlighted text does not show it: the state's own row, 《条约》 for
+	// the Treaty, the section …
+	Reasons []string
 }
 
 // Facets holds the counts per value of each facet field. Counts are

@@ -16,7 +16,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -101,17 +100,12 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if err := validate(&req); err != nil {
 		return nil, err
 	}
-	comp, err := ix.compileQuery(req.Query)
+	p, err := ix.compile(ctx, &req)
 	if err != nil {
 		return nil, err
 	}
-	states := make([]string, len(req.States)) // the caller's slice stays as it was
-	for i, st := range req.States {
-		states[i] = ix.canonicalState(st)
-	}
-	req.States = states
 	from := (req.Page - 1) * req.Size
-	m, err := ix.runShards(ctx, comp.query, &req, from+req.Size, true)
+	m, err := ix.runShards(ctx, p, &req, from+req.Size, true)
 	if err != nil {
 		// The query is left out of errors: they are logged, and what people
 		// search for is not the operator's business (see web's request log).
@@ -126,17 +120,25 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		Size:       req.Size,
 		Sort:       req.Sort,
 		Hits:       []Hit{},
-		Expansions: comp.expansions,
+		Expansions: p.expansions,
 	}
-	terms := dedupe(comp.highlight)
+	hm := marks{terms: dedupe(p.highlight), concepts: p.conceptMarks}
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
+			if err := ctx.Err(); err != nil {
+				return nil, err // marking a page of long hits for a long query takes a while
+			}
 			rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
 				return nil, fmt.Errorf("search: document %d/%d: %w", c.shard, c.doc, err)
 			}
-			out.Hits = append(out.Hits, Hit{Record: rec, Score: c.score, Highlights: highlights(rec, terms)})
+			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, hm), FootnotesMarked: markedFootnotes(rec, hm)}
+			h.Reasons = p.reasons(&h)
+			out.Hits = append(out.Hits, h)
 		}
+	}
+	if out.Total <= suggestBelow {
+		out.Suggestions = ix.suggest(ctx, req, out.Total)
 	}
 	out.FirstYear, out.LastYear = m.firstYear, m.lastYear
 	out.Facets = ix.facets(m.counts, &req, m.firstYear, m.lastYear)
@@ -173,7 +175,7 @@ func (m *merged) release() {
 // runShards runs q with the request's filters on every shard at once and
 // merges the results: totals and facet counts add up, the best k hits of
 // all shards are kept.
-func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k int, wantFacets bool) (*merged, error) {
+func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wantFacets bool) (*merged, error) {
 	m := &merged{runs: make([]shardRun, len(ix.shards))}
 	var wg sync.WaitGroup
 	for i, sh := range ix.shards {
@@ -186,7 +188,7 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 			if r.err != nil {
 				return
 			}
-			r.col, r.err = ix.collect(ctx, i, r.cols, q, ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
+			r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, valueSet(r.cols.sections, p.ownSections), ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
 		}()
 	}
 	wg.Wait()
@@ -233,14 +235,11 @@ func (ix *Index) runShards(ctx context.Context, q query.Query, req *Request, k i
 	return m, nil
 }
 
-// filterSets turns the request's filters into ordinal sets of the columns.
+// filterSets turns the request's filters (canonical, see compile) into
+// ordinal sets of the columns.
 func (ix *Index) filterSets(cols *columns, req *Request) filterSets {
-	states := make([]string, len(req.States))
-	for i, s := range req.States {
-		states[i] = ix.canonicalState(s)
-	}
 	return filterSets{
-		state:   valueSet(cols.states, states),
+		state:   valueSet(cols.states, req.States),
 		section: valueSet(cols.sections, req.Section),
 		month:   valueSet(cols.months, req.Months),
 		report:  valueSet(cols.reports, req.Reports),
@@ -257,23 +256,40 @@ func (ix *Index) canonicalState(s string) string {
 	return fold.RemoveSpaces(s)
 }
 
-func highlights(r report.Record, terms []string) map[string][]string {
+func highlights(r report.Record, m marks) map[string][]string {
 	out := map[string][]string{}
-	if len(terms) == 0 {
+	if len(m.terms) == 0 && len(m.concepts) == 0 {
 		return out
 	}
-	if h := highlightField(r.Activity, terms); h != nil {
+	if h := highlightFieldOf(r.Activity, m); h != nil {
 		out["activity"] = h
 	}
-	if h := highlightField(r.Comment, terms); h != nil {
+	if h := highlightFieldOf(r.Comment, m); h != nil {
 		out["comment"] = h
 	}
 	var fn []string
 	for _, f := range r.Footnotes {
-		fn = append(fn, highlightField(f, terms)...)
+		fn = append(fn, highlightFieldOf(f, m)...)
 	}
 	if fn != nil {
 		out["footnotes"] = fn
+	}
+	return out
+}
+
+// markedFootnotes is every footnote of r whole, escaped, with matches
+// marked, when any footnote matches: pages show footnotes whole, and a
+// match there must be seen (CTBT is often only in a footnote).
+func markedFootnotes(r report.Record, m marks) []string {
+	var out []string
+	any := false
+	for _, f := range r.Footnotes {
+		spans := markSpansOf(f, m)
+		any = any || len(spans) > 0
+		out = append(out, renderMarked(f, 0, len(f), spans))
+	}
+	if !any {
+		return nil
 	}
 	return out
 }
@@ -346,10 +362,6 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYea
 		}
 		return out
 	}
-	states := make([]string, len(req.States))
-	for i, s := range req.States {
-		states[i] = ix.canonicalState(s)
-	}
 	// The months of the years the matches span, and the selected ones so
 	// they can always be seen and removed.
 	months := map[string]int{}
@@ -360,7 +372,7 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYea
 	}
 	counts["month"] = months
 	return Facets{
-		State:   build("state", states),
+		State:   build("state", req.States),
 		Section: build("section", req.Section),
 		Month:   build("month", req.Months),
 		Report:  build("report", req.Reports),
@@ -449,11 +461,11 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 	if err := validate(&req); err != nil {
 		return err
 	}
-	comp, err := ix.compileQuery(req.Query)
+	p, err := ix.compile(ctx, &req)
 	if err != nil {
 		return err
 	}
-	m, err := ix.runShards(ctx, comp.query, &req, MaxExportRows, false)
+	m, err := ix.runShards(ctx, p, &req, MaxExportRows, false)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}

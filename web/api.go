@@ -28,6 +28,15 @@ type searchJSON struct {
 	Hits       []hitJSON       `json:"hits"`
 	Facets     facetsJSON      `json:"facets"`
 	Expansions []expansionJSON `json:"expansions"`
+	// Suggestions are did-you-mean queries, offered when the query finds
+	// nothing or very little.
+	Suggestions []suggestionJSON `json:"suggestions"`
+}
+
+type suggestionJSON struct {
+	Query string `json:"query"` // the whole query with one word replaced
+	Word  string `json:"word"`  // the word suggested
+	Total uint64 `json:"total"` // records it finds
 }
 
 // hitJSON is a record with its score and highlighted fragments. The record's
@@ -36,6 +45,12 @@ type hitJSON struct {
 	report.Record
 	Score      float64        `json:"score"`
 	Highlights highlightsJSON `json:"highlights"`
+	// Reasons say why the record matched where its highlights do not
+	// show it (the state's own row, 《条约》 = 全面禁止核试验条约, the section).
+	Reasons []string `json:"reasons"`
+	// SectionOnly: matched only through its section; listed after the
+	// records whose own text matches.
+	SectionOnly bool `json:"section_only,omitempty"`
 }
 
 // highlightsJSON holds HTML fragments: text escaped, matches in <mark>.
@@ -163,10 +178,16 @@ func toSearchJSON(res *index.Result) searchJSON {
 				Comment:   nonNil(h.Highlights["comment"]),
 				Footnotes: nonNil(h.Highlights["footnotes"]),
 			},
+			Reasons:     nonNil(h.Reasons),
+			SectionOnly: h.SectionOnly,
 		})
 	}
 	for _, e := range res.Expansions {
 		out.Expansions = append(out.Expansions, expansionJSON{Term: e.Term, Variants: nonNil(e.Variants)})
+	}
+	out.Suggestions = make([]suggestionJSON, 0, len(res.Suggestions))
+	for _, sg := range res.Suggestions {
+		out.Suggestions = append(out.Suggestions, suggestionJSON{Query: sg.Query, Word: sg.Word, Total: sg.Total})
 	}
 	return out
 }

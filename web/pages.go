@@ -55,6 +55,8 @@ type searchView struct {
 	JSONURL      string
 	OverviewURL  string // the same search as a state × report matrix
 	DocCount     uint64
+	// Suggestions are did-you-mean links, when the search finds little.
+	Suggestions []suggestionView
 }
 
 type field struct{ Name, Value string }
@@ -72,6 +74,13 @@ type hitView struct {
 	StateURL    string // the state across the reports; "" for a state without a code
 	// Highlighted fragments, shown instead of the plain text when present.
 	ActivityHL, CommentHL []template.HTML
+	FootnotesHL           []template.HTML // every footnote, when one matches
+	Why                   string          // why it matched, when the marks do not show it
+}
+
+type suggestionView struct {
+	Word, URL string
+	Total     uint64
 }
 
 // facetGroup is one filter in the side bar: a heading and its values, the
@@ -383,6 +392,10 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 		for _, f := range h.Highlights["comment"] {
 			hv.CommentHL = append(hv.CommentHL, trustedHighlight(f))
 		}
+		for _, f := range h.FootnotesMarked {
+			hv.FootnotesHL = append(hv.FootnotesHL, trustedHighlight(f))
+		}
+		hv.Why = strings.Join(h.Reasons, "；")
 		v.Hits = append(v.Hits, hv)
 	}
 
@@ -420,6 +433,11 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 
 	for _, e := range res.Expansions {
 		v.Expansions = append(v.Expansions, expansionView{Term: e.Term, Variants: strings.Join(e.Variants, "、")})
+	}
+	for _, sg := range res.Suggestions {
+		alt := req
+		alt.Query, alt.Page = sg.Query, 0
+		v.Suggestions = append(v.Suggestions, suggestionView{Word: sg.Query, URL: searchURL(alt), Total: sg.Total})
 	}
 	if phrase := exactPhrase(req.Query); phrase != "" && res.Total > 0 {
 		// With no results the phrase, which matches less, cannot help.

@@ -356,8 +356,13 @@ func TestSorting(t *testing.T) {
 		}},
 		{"oldest", q("sort", "oldest"), index.SortOldest, func(r searchJSON) bool { return slices.IsSorted(starts(r)) }},
 		{"query defaults to relevance", q("q", "附件2 国家"), index.SortRelevance, func(r searchJSON) bool {
+			// Rows matching through their section alone come last.
 			return slices.IsSortedFunc(r.Hits, func(a, b hitJSON) int {
 				switch {
+				case a.SectionOnly != b.SectionOnly && b.SectionOnly:
+					return -1
+				case a.SectionOnly != b.SectionOnly:
+					return 1
 				case a.Score > b.Score:
 					return -1
 				case a.Score < b.Score:
@@ -1400,5 +1405,61 @@ func TestStateChosenByCommonName(t *testing.T) {
 	}
 	if !strings.Contains(body, `href="/"`) && !strings.Contains(body, `href="/?"`) {
 		t.Error("no link leads back to the unfiltered search")
+	}
+}
+
+// Why a hit matched and what the user may have meant: the API carries
+// reasons and suggestions, the page shows them, footnotes included.
+func TestReasonsAndSuggestions(t *testing.T) {
+	a := sampleApp(t)
+	res := a.search(t, q("q", "CTBT", "size", "100"))
+	explained := 0
+	for _, h := range res.Hits {
+		if h.Reasons == nil {
+			t.Fatalf("hit %s: reasons is null, want []", h.ID)
+		}
+		if len(h.Reasons) > 0 {
+			explained++
+		}
+	}
+	if explained == 0 {
+		t.Error("no CTBT hit carries a reason, although most name the Treaty only as 《条约》")
+	}
+	page := a.get(t, "/?"+q("q", "CTBT", "size", "100")).Body.String()
+	if !strings.Contains(page, `<p class="why">匹配原因：《条约》 = 全面禁止核试验条约`) {
+		t.Error("page does not say why a 《条约》 hit matched CTBT")
+	}
+
+	// A match in a footnote is marked on the page.
+	page = a.get(t, "/?"+q("q", "继承")).Body.String()
+	if !strings.Contains(page, `<ul class="footnotes">`) || !strings.Contains(page, "<li>黑山于2007年10月23日<mark>继承</mark>了《条约》。</li>") {
+		t.Error("a footnote match is not marked on the page")
+	}
+
+	// Section-only hits come last and say so.
+	res = a.search(t, q("q", "附件2国家", "size", "100"))
+	last := false
+	for _, h := range res.Hits {
+		if last && !h.SectionOnly {
+			t.Errorf("%s matches by its own text after a section-only hit", h.ID)
+		}
+		if h.SectionOnly {
+			last = true
+			if len(h.Reasons) == 0 {
+				t.Errorf("section-only hit %s has no reason", h.ID)
+			}
+		}
+	}
+
+	res = a.search(t, q("q", "附件2国加"))
+	if res.Total != 0 || len(res.Suggestions) == 0 || res.Suggestions[0].Query != "附件2国家" || res.Query != "附件2国加" {
+		t.Fatalf("total %d, query %q, suggestions %+v", res.Total, res.Query, res.Suggestions)
+	}
+	page = a.get(t, "/?"+q("q", "附件2国加")).Body.String()
+	if !strings.Contains(page, `您是不是要找：<a href="/?q=%E9%99%84%E4%BB%B62%E5%9B%BD%E5%AE%B6">附件2国家</a>`) {
+		t.Error("page lacks the did-you-mean link to 附件2国家")
+	}
+	if res := a.search(t, q("q", "英国")); res.Suggestions == nil || len(res.Suggestions) != 0 {
+		t.Errorf("suggestions = %v for a query with hits, want []", res.Suggestions)
 	}
 }
