@@ -6,6 +6,7 @@ import (
 	"ctbtsearch/internal/fold"
 	"ctbtsearch/report"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -65,7 +66,8 @@ type ActivityPair struct {
 
 // Compare sets the reports with ids a and b side by side. An unknown id is a
 // *RequestError naming the parameter ("a" or "b").
-func (ix *Index) Compare(ctx context.Context, a, b string) (*Comparison, error) {
+func (ix *Index) Compare(ctx context.Context, a, b string) (_ *Comparison, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	began := time.Now()
 	ix.mu.RLock()
 	infoA, okA := ix.reports[a]

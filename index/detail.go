@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"html"
+	"runtime/debug"
 
 	"ctbtsearch/report"
 )
@@ -37,7 +38,8 @@ type MarkedText struct {
 // not parse marks nothing rather than failing: it only came along from the
 // search the record was opened from, and must not stand between anyone and
 // the record. ErrNotFound when the id is unknown.
-func (ix *Index) RecordDetail(ctx context.Context, id, query string) (RecordDetail, error) {
+func (ix *Index) RecordDetail(ctx context.Context, id, query string) (_ RecordDetail, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	rec, err := ix.Record(ctx, id)
 	if err != nil {
 		return RecordDetail{}, err
@@ -105,5 +107,7 @@ func (l *Live) RecordDetail(ctx context.Context, id, query string) (RecordDetail
 		return RecordDetail{}, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.RecordDetail(ctx, id, query)
+	d, err := g.ix.RecordDetail(ctx, id, query)
+	l.noteFailure(g, err)
+	return d, err
 }

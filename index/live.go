@@ -341,7 +341,9 @@ func (l *Live) Overview(ctx context.Context, req OverviewRequest) (*Overview, er
 		return nil, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.Overview(ctx, req)
+	res, err := g.ix.Overview(ctx, req)
+	l.noteFailure(g, err)
+	return res, err
 }
 
 // StateHistory gathers a state's records on the current generation.
@@ -351,7 +353,9 @@ func (l *Live) StateHistory(ctx context.Context, code string) (*StateHistory, er
 		return nil, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.StateHistory(ctx, code)
+	res, err := g.ix.StateHistory(ctx, code)
+	l.noteFailure(g, err)
+	return res, err
 }
 
 // Compare sets two reports of the current generation side by side.
@@ -361,5 +365,7 @@ func (l *Live) Compare(ctx context.Context, a, b string) (*Comparison, error) {
 		return nil, err
 	}
 	defer g.inFlight.Done()
-	return g.ix.Compare(ctx, a, b)
+	res, err := g.ix.Compare(ctx, a, b)
+	l.noteFailure(g, err)
+	return res, err
 }

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/blevesearch/bleve/v2/search"
@@ -98,6 +99,9 @@ func (p *pinned) eachShard(fn func(shard int, cols *columns) error) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// A fault reading a damaged segment must become this shard's
+			// error, not kill the process (see guardReads).
+			defer guardReads(&errs[i], debug.SetPanicOnFault(true))
 			errs[i] = fn(i, cols)
 		}()
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"sync"
@@ -61,7 +62,8 @@ type OverviewRow struct {
 
 // Overview counts the records matching req per state and report, in one pass
 // per shard over the matches and the facet columns.
-func (ix *Index) Overview(ctx context.Context, req OverviewRequest) (*Overview, error) {
+func (ix *Index) Overview(ctx context.Context, req OverviewRequest) (_ *Overview, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	began := time.Now()
 	switch req.Sort {
 	case "":

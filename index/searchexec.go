@@ -95,7 +95,8 @@ func validate(req *Request) error {
 // facet; a facet with an active filter is counted over the documents that
 // pass every other filter, which makes its counts disjunctive. The shards
 // run side by side and their results are merged.
-func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
+func (ix *Index) Search(ctx context.Context, req Request) (_ *Result, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	began := time.Now()
 	if err := validate(&req); err != nil {
 		return nil, err
@@ -456,7 +457,8 @@ func (ix *Index) Record(ctx context.Context, id string) (_ report.Record, err er
 
 // Export calls fn for every record matching req (ignoring its page and size),
 // in the request's sort order, at most MaxExportRows of them.
-func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record) error) error {
+func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record) error) (err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	req.Page, req.Size = 1, MaxPageSize
 	if err := validate(&req); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"ctbtsearch/report"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"time"
@@ -56,7 +57,8 @@ type stateDoc struct {
 // StateHistory gathers the records of the state with the ISO 3166-1 alpha-3
 // code (in either case). A state the gazetteer knows but no report mentions
 // has a history without reports.
-func (ix *Index) StateHistory(ctx context.Context, code string) (*StateHistory, error) {
+func (ix *Index) StateHistory(ctx context.Context, code string) (_ *StateHistory, err error) {
+	defer guardReads(&err, debug.SetPanicOnFault(true))
 	began := time.Now()
 	st, ok := ix.gz.ByCode(code)
 	if !ok {

@@ -255,7 +255,8 @@ func TestDamagedIndexInService(t *testing.T) {
 			statuses := map[int]int{}
 			for _, path := range []string{"/api/search?q=条约", "/api/search?q=" + "附件2国家", "/?q=批准",
 				"/api/search", "/api/search.csv", "/api/search.csv?q=会议", "/api/records/a62-ctbt-universality-010",
-				"/records/a64-ctbt-universality-005"} {
+				"/records/a64-ctbt-universality-005", "/overview?q=条约", "/api/overview", "/states/JPN", "/api/states/AUS",
+				"/compare", "/api/compare", "/?q=澳大利"} {
 				code, body := p.get(t, path)
 				statuses[code]++
 				p.alive(t)
