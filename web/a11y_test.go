@@ -134,10 +134,13 @@ func TestRecordPage(t *testing.T) {
 
 func TestSourcePlace(t *testing.T) {
 	for _, tc := range []struct{ name, source, file, line string }{
-		{"relative path", "data/reports/a62.zh.txt:17", "a62.zh.txt", "17"},
-		{"absolute path", "/home/someone/reports/a62.zh.txt:170", "a62.zh.txt", "170"},
-		{"windows path", `C:\reports\a62.zh.txt:3`, "a62.zh.txt", "3"},
-		{"bare file", "a62.zh.txt:1", "a62.zh.txt", "1"},
+		{"relative path", "data/reports/a62.zh.txt:17", "a62.zh.txt", "第 17 行"},
+		{"absolute path", "/home/someone/reports/a62.zh.txt:170", "a62.zh.txt", "第 170 行"},
+		{"windows path", `C:\reports\a62.zh.txt:3`, "a62.zh.txt", "第 3 行"},
+		{"bare file", "a62.zh.txt:1", "a62.zh.txt", "第 1 行"},
+		{"PDF page", "/downloads/A_64_136.pdf:p.3", "A_64_136.pdf", "第 3 页"},
+		{"DOCX table row", "reports/第64届.docx:row 12", "第64届.docx", "表格第 12 行"},
+		{"page zero is no page", "a.pdf:p.0", "a.pdf:p.0", ""},
 		{"no line", "a62.zh.txt", "a62.zh.txt", ""},
 		{"colon without a number", "dir/a:b.txt", "a:b.txt", ""},
 		{"empty", "", "", ""},

@@ -183,7 +183,7 @@ type recordView struct {
 	SymbolURL         string            // the document on the UN's document system
 	Year              int               // the year the report is cited by; 0 when unknown
 	SourceFile        string            // the report file's base name, never a local path
-	SourceLine        string            // the row's line in that file; "" when unknown
+	SourcePlace       string            // the row's line or page in that file (第 17 行, 第 3 页); "" when unknown
 	StateURL          string            // every record of the state, across all reports
 	StatePage         string            // the state across the reports; "" without a state code
 	Others            []otherReportLink // the reports in which the state has records
@@ -300,7 +300,7 @@ func (s *server) recordPage(c echo.Context) error {
 		SectionURL:  searchURL(index.Request{Reports: []string{rec.Report}, Section: []string{rec.Section}}),
 		JSONURL:     "/api" + recordURL(rec.ID),
 	}
-	view.SourceFile, view.SourceLine = sourcePlace(rec.Source)
+	view.SourceFile, view.SourcePlace = sourcePlace(rec.Source)
 	for _, f := range d.Marked.Footnotes {
 		view.Footnotes = append(view.Footnotes, trustedHighlight(f))
 	}
@@ -334,21 +334,30 @@ func undocsURL(symbol string) string {
 	return undocsBase + strings.Join(parts, "/")
 }
 
-// sourcePlace splits a record's source, "file:line", into the file's base
-// name and the line. Readers cite the report, not our disk: the directories
-// the indexer read it from are dropped (either separator, as an index may
-// have been built on Windows).
-func sourcePlace(source string) (file, line string) {
+// sourcePlace splits a record's source into the file's base name and the
+// place in it, as a reader says it: "file:17" is 第 17 行 of a text report,
+// "file.pdf:p.3" 第 3 页 of a PDF, "file.docx:row 12" 表格第 12 行 of a DOCX
+// (see report.Record.Source). Readers cite the report, not our disk: the
+// directories the indexer read it from are dropped (either separator, as an
+// index may have been built on Windows).
+func sourcePlace(source string) (file, place string) {
 	file = source
 	if i := strings.LastIndexByte(source, ':'); i >= 0 {
-		if _, err := strconv.Atoi(source[i+1:]); err == nil {
-			file, line = source[:i], source[i+1:]
+		tail := source[i+1:]
+		for _, form := range []struct{ prefix, format string }{
+			{"", "第 %d 行"}, {"p.", "第 %d 页"}, {"row ", "表格第 %d 行"},
+		} {
+			rest, ok := strings.CutPrefix(tail, form.prefix)
+			if n, err := strconv.Atoi(rest); ok && err == nil && n > 0 {
+				file, place = source[:i], fmt.Sprintf(form.format, n)
+				break
+			}
 		}
 	}
 	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
 		file = file[i+1:]
 	}
-	return file, line
+	return file, place
 }
 
 func (s *server) newSearchView(req index.Request, res *index.Result) searchView {
