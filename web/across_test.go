@@ -621,3 +621,26 @@ func TestAcrossLinks(t *testing.T) {
 		checkNoInlineCode(t, p, a.get(t, p).Body.String())
 	}
 }
+
+// Errors of the across-years pages speak to people: a comparison on an index
+// of one report says, in Chinese, what it needs; a state code keeps its case.
+func TestAcrossErrorMessages(t *testing.T) {
+	a := sampleApp(t) // one report
+	for _, tc := range []struct {
+		name, target string
+		status       int
+		want         string
+	}{
+		{"compare page with one report", "/compare", http.StatusBadRequest, "比较需要索引中的两份不同报告"},
+		{"compare API with one report", "/api/compare", http.StatusBadRequest, "a comparison needs two"},
+		{"overview order", "/overview?order=sideways", http.StatusBadRequest, "概览只能按总数"},
+		{"unknown state code keeps its case", "/api/states/XXX", http.StatusNotFound, "no state has the code XXX"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := a.get(t, tc.target)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("%s: %d %.2000s; want %d with %q", tc.target, rec.Code, rec.Body.String(), tc.status, tc.want)
+			}
+		})
+	}
+}

@@ -69,6 +69,10 @@ func (s *server) handleError(err error, c echo.Context) {
 			s.log.Error("rendering the search page for a refused search", "err", err)
 			err = s.renderError(c, status, msg)
 		}
+	case errors.As(err, &reqErr):
+		// Refused parameters of the other pages (overview, compare): the
+		// Chinese explanation of the parameter, then the details.
+		err = s.renderErrorPage(c, status, paramProblem(reqErr.Param), msg)
 	default:
 		err = s.renderError(c, status, msg)
 	}
@@ -94,7 +98,7 @@ func (s *server) classify(c echo.Context, err error) (int, string) {
 		if !ok || msg == "" {
 			msg = http.StatusText(httpErr.Code)
 		}
-		return httpErr.Code, strings.ToLower(msg)
+		return httpErr.Code, msg // as written: "JPN" stays a code
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.LogAttrs(c.Request().Context(), slog.LevelWarn, "request timed out",
 			slog.String("method", c.Request().Method),

@@ -44,6 +44,10 @@ var paramNames = map[string]string{
 	paramPage:        "页码",
 	paramSize:        "每页条数",
 	paramQueryString: "参数",
+	paramCompareA:    "报告 A",
+	paramCompareB:    "报告 B",
+	paramEvery:       "仅限每份报告都有的国家",
+	paramOrder:       "排序",
 }
 
 // paramProblem explains in Chinese what a valid value of param looks like.
@@ -71,6 +75,12 @@ func paramProblem(param string) string {
 		return fmt.Sprintf("每页条数应为 1 到 %d 之间的整数。", index.MaxPageSize)
 	case paramQueryString:
 		return "网址中的参数无法解码。"
+	case paramCompareA, paramCompareB:
+		return "比较需要索引中的两份不同报告：请从列表中选择两份报告；只收录了一份报告时无法比较。"
+	case paramEvery:
+		return "“仅限每份报告都有的国家”只能是 1（开）或不填（关）。"
+	case paramOrder:
+		return "概览只能按总数（total）或按国家名称（name）排序。"
 	}
 	return "请求参数有误。"
 }

@@ -66,12 +66,18 @@ type errorView struct {
 	pageMeta
 	Status  int
 	Heading string
-	Message string
+	Problem string // what is wrong, for people (paramProblem); "" when the heading says it
+	Message string // the details, as the JSON API gives them
 }
 
 // renderError renders the HTML error page. Should that fail too, a plain
 // text answer still gets the status across.
 func (s *server) renderError(c echo.Context, status int, msg string) error {
+	return s.renderErrorPage(c, status, "", msg)
+}
+
+// renderErrorPage is renderError with a problem explained above the details.
+func (s *server) renderErrorPage(c echo.Context, status int, problem, msg string) error {
 	heading := "出错了"
 	switch {
 	case status == http.StatusNotFound:
@@ -92,7 +98,7 @@ func (s *server) renderError(c echo.Context, status int, msg string) error {
 		heading = "服务器出错，请稍后再试"
 		msg = ""
 	}
-	view := errorView{pageMeta: pageMeta{Title: heading}, Status: status, Heading: heading, Message: msg}
+	view := errorView{pageMeta: pageMeta{Title: heading}, Status: status, Heading: heading, Problem: problem, Message: msg}
 	if err := s.views.render(c, status, "error", view); err != nil {
 		s.log.Error("rendering error page", "err", err)
 		return c.String(status, msg)
