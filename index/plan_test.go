@@ -323,6 +323,10 @@ func TestDidYouMean(t *testing.T) {
 	if res := doSearch(t, Request{Query: "附件2国加", States: []string{"日本"}}); res.Total != 0 || len(res.Suggestions) != 0 {
 		t.Errorf("with a filter: total %d, suggestions %+v", res.Total, res.Suggestions)
 	}
+	// Every filter counts, the year filter too.
+	if res := doSearch(t, Request{Query: "附件2国加", Years: []string{"2007"}}); res.Total != 0 || len(res.Suggestions) != 0 {
+		t.Errorf("with a year filter: total %d, suggestions %+v", res.Total, res.Suggestions)
+	}
 }
 
 func TestEditDistance(t *testing.T) {

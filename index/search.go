@@ -48,6 +48,12 @@ type Request struct {
 	Size    int      // 0 means DefaultPageSize
 }
 
+// HasFilters reports whether any filter narrows the request. Every filter
+// counts here, so that a filter added later is not forgotten by one caller.
+func (r Request) HasFilters() bool {
+	return len(r.States)+len(r.Section)+len(r.Months)+len(r.Reports)+len(r.Years) > 0
+}
+
 // Result is one page of hits with facet counts.
 type Result struct {
 	// Request is the request as understood: defaults filled in, section

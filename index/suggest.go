@@ -54,7 +54,7 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 		return nil
 	}
 	words := clauses
-	if len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports) > 0 {
+	if req.HasFilters() {
 		// With filters, finding little is most often the filters' doing,
 		// and the page's way out is to remove one; telling the words'
 		// part from theirs costs a search of the bare query (26 ms for a

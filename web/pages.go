@@ -436,7 +436,7 @@ func (s *server) newSearchView(req index.Request, res *index.Result) searchView 
 	v.HasFilters = v.States != nil || v.Sections != nil || v.Reports != nil || v.Months != nil || v.YearChart != nil
 
 	v.Chips = chips(req, res.Facets.Report)
-	if hasFilters(req) {
+	if req.HasFilters() {
 		v.ClearAllURL = searchURL(withoutFilters(req))
 	}
 
@@ -549,7 +549,7 @@ func resultsHeading(req index.Request) string {
 	switch {
 	case req.Query != "":
 		return "“" + req.Query + "”的检索结果"
-	case hasFilters(req):
+	case req.HasFilters():
 		return "筛选结果"
 	}
 	return "全部活动记录"

@@ -161,7 +161,7 @@ func TestWithFilter(t *testing.T) {
 	if !reflect.DeepEqual(base.States, []string{"日本"}) {
 		t.Errorf("adding modified the original request: %v", base.States)
 	}
-	if got := withoutFilters(added); hasFilters(got) || got.Query != "q" || got.Sort != index.SortOldest {
+	if got := withoutFilters(added); got.HasFilters() || got.Query != "q" || got.Sort != index.SortOldest {
 		t.Errorf("withoutFilters = %#v", got)
 	}
 }

@@ -104,11 +104,6 @@ func withoutFilters(req index.Request) index.Request {
 	return index.Request{Query: req.Query, Sort: req.Sort, Size: req.Size}
 }
 
-// hasFilters reports whether any filter is set.
-func hasFilters(req index.Request) bool {
-	return len(req.States)+len(req.Section)+len(req.Months)+len(req.Reports)+len(req.Years) > 0
-}
-
 // recordURL is the page of one record. Ids come from file names and may hold
 // anything but a '/' and control characters (Chinese, spaces, '%', '?',
 // '#'): escaping makes them one path segment, which record() decodes again.
