@@ -53,9 +53,17 @@ func ReadReport(ctx context.Context, name string, data []byte, gz *Gazetteer) (*
 	}
 	switch SniffFormat(data) {
 	case FormatPDF:
-		return readPDF(ctx, name, data, gz)
+		rep, err := readPDF(ctx, name, data, gz)
+		if rep != nil {
+			rep.Format = FormatPDF
+		}
+		return rep, err
 	case FormatDOCX:
-		return readDOCX(name, data, gz)
+		rep, err := readDOCX(name, data, gz)
+		if rep != nil {
+			rep.Format = FormatDOCX
+		}
+		return rep, err
 	case FormatDOC:
 		return nil, &ParseError{File: name, Msg: "this is a legacy Word document (.doc), which is not read: open it in Word or LibreOffice and save it as DOCX or PDF, or download the PDF from the UN's document system"}
 	case FormatZIP:

@@ -31,6 +31,7 @@ type Report struct {
 	Period   string    // reporting period as printed under the annex title
 	Date     string    // closing date of the report, YYYY-MM-DD, "" when absent
 	Year     int       // the year people cite the report by: its closing date's, else its period's last; 0 when neither is known
+	Format   Format    // the format the report was read from
 	Footnote string    // the report-level footnote on the annex title
 	Records  []Record  // in file order
 	Warnings []Warning // problems that do not stop indexing, such as unknown state names

@@ -169,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		total += c.Records
 	}
 	bar := newProgress(stderr, total, isTerminal(stderr))
-	path, err := index.PublishStream(ctx, loc, total, report.Reparse(paths, counts), bar.set)
+	path, err := index.PublishStream(ctx, loc, total, report.Reparse(ctx, paths, reports, counts), bar.set)
 	bar.done()
 	if err != nil {
 		if ctx.Err() != nil {
