@@ -120,6 +120,18 @@ func recordConcepts(r *report.Record) []string {
 
 // scanConcepts finds concept phrases left to right, longest first.
 func scanConcepts(rs []rune, set map[string]bool) {
+	eachConcept(rs, func(_, _ int, ids []string) {
+		for _, id := range ids {
+			set[id] = true
+		}
+	})
+}
+
+// eachConcept calls found for every concept phrase in rs (a concept form,
+// fold.Concept), left to right, the longest phrase at each place, resuming
+// after it: so 核试验 inside the Treaty's name is not a nuclear test. The one
+// scan behind tags, marks and reasons, so the three always agree.
+func eachConcept(rs []rune, found func(start, n int, ids []string)) {
 	for i := 0; i < len(rs); {
 		matched := 1
 	candidates:
@@ -132,9 +144,7 @@ func scanConcepts(rs []rune, set map[string]bool) {
 					continue candidates
 				}
 			}
-			for _, id := range c.ids {
-				set[id] = true
-			}
+			found(i, len(c.runes), c.ids)
 			matched = len(c.runes)
 			break
 		}

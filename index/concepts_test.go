@@ -37,3 +37,20 @@ func TestRecordConcepts(t *testing.T) {
 		t.Errorf("section 1(a) gives %v, want [§ANNEX2]", got)
 	}
 }
+
+// A reason line quotes the phrase as the record prints it, not its folded
+// form: CTBT, not ctbt; 附件2国家, not 附件二国家.
+func TestConceptPhraseInQuotesTheText(t *testing.T) {
+	for _, tc := range []struct{ name, text, id, want string }{
+		{"case kept", "各国促请尽早批准CTBT。", "CTBT", "CTBT"},
+		{"digit kept", "与附件2国家的双边会谈", "ANNEX2", "附件2国家"},
+		{"book-title marks kept", "批准《条约》的努力", "CTBT", "《条约》"},
+		{"absent", "双边会谈", "CTBT", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := conceptPhraseIn([]string{tc.text}, tc.id); got != tc.want {
+				t.Errorf("conceptPhraseIn(%q, %s) = %q, want %q", tc.text, tc.id, got, tc.want)
+			}
+		})
+	}
+}

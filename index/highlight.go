@@ -208,28 +208,13 @@ func conceptSpans(text string, ids []string) []span {
 		return nil // not one to one after all: mark nothing rather than the wrong text
 	}
 	var out []span
-	for i := 0; i < len(rs); {
-		matched := 1
-	candidates:
-		for _, c := range conceptsByFirst[rs[i]] {
-			if len(c.runes) > len(rs)-i {
-				continue
+	eachConcept(rs, func(i, n int, found []string) {
+		for _, id := range found {
+			if slices.Contains(ids, id) {
+				out = append(out, span{offs[i].start, offs[i+n-1].end})
+				return
 			}
-			for j, r := range c.runes {
-				if rs[i+j] != r {
-					continue candidates
-				}
-			}
-			for _, id := range c.ids {
-				if slices.Contains(ids, id) {
-					out = append(out, span{offs[i].start, offs[i+len(c.runes)-1].end})
-					break
-				}
-			}
-			matched = len(c.runes)
-			break
 		}
-		i += matched
-	}
+	})
 	return out
 }

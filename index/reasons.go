@@ -126,30 +126,12 @@ func (p *plan) reasonFor(t *term, h *Hit, texts, tags []string) string {
 	return ""
 }
 
-// conceptPhraseIn finds, as displayed, a phrase naming the concept in the
-// texts (《条约》 for the Treaty).
+// conceptPhraseIn finds a phrase naming the concept in the texts, cut from
+// the text as displayed (《条约》 for the Treaty, 附件2国家 as printed).
 func conceptPhraseIn(texts []string, id string) string {
 	for _, txt := range texts {
-		rs := fold.Concept(txt)
-		for i := 0; i < len(rs); {
-			matched := 1
-		candidates:
-			for _, c := range conceptsByFirst[rs[i]] {
-				if len(c.runes) > len(rs)-i {
-					continue
-				}
-				for j, r := range c.runes {
-					if rs[i+j] != r {
-						continue candidates
-					}
-				}
-				if slices.Contains(c.ids, id) {
-					return string(c.runes)
-				}
-				matched = len(c.runes)
-				break
-			}
-			i += matched
+		if spans := conceptSpans(txt, []string{id}); len(spans) > 0 {
+			return txt[spans[0].start:spans[0].end]
 		}
 	}
 	return ""
