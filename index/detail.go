@@ -93,7 +93,7 @@ func (ix *Index) row(ctx context.Context, reportID string, ordinal int) (*report
 
 // markWhole renders the whole text as escaped HTML with the terms marked.
 func markWhole(text string, m marks) string {
-	spans := markSpansOf(text, m)
+	spans := markSpans(text, m)
 	if len(spans) == 0 {
 		return html.EscapeString(text)
 	}

@@ -37,13 +37,10 @@ type marks struct {
 	concepts []string
 }
 
-// markSpans finds every occurrence of the terms (in search form) in text and
-// returns the display spans they cover, merged where they overlap or touch.
-func markSpans(text string, terms []string) []span {
-	return markSpansOf(text, marks{terms: terms})
-}
-
-func markSpansOf(text string, m marks) []span {
+// markSpans finds every occurrence of the marks' terms (in search form) and
+// concept phrases in text and returns the display spans they cover, merged
+// where they overlap or touch.
+func markSpans(text string, m marks) []span {
 	terms := m.terms
 	if (len(terms) == 0 && len(m.concepts) == 0) || text == "" {
 		return nil
@@ -123,7 +120,7 @@ func highlightField(text string, terms []string) []string {
 }
 
 func highlightFieldOf(text string, m marks) []string {
-	spans := markSpansOf(text, m)
+	spans := markSpans(text, m)
 	if len(spans) == 0 {
 		return nil
 	}

@@ -285,7 +285,7 @@ func markedFootnotes(r report.Record, m marks) []string {
 	var out []string
 	any := false
 	for _, f := range r.Footnotes {
-		spans := markSpansOf(f, m)
+		spans := markSpans(f, m)
 		any = any || len(spans) > 0
 		out = append(out, renderMarked(f, 0, len(f), spans))
 	}

@@ -28,7 +28,7 @@ func recordReportLabel(infos map[string]index.ReportInfo, rec report.Record) str
 	if info, ok := infos[rec.Report]; ok {
 		return info.Label()
 	}
-	return reportLabel(rec)
+	return index.ReportInfo{ID: rec.Report, Session: rec.Session}.ShortLabel()
 }
 
 // statePageURL is the page of a state across the reports; "" for a state the

@@ -650,16 +650,6 @@ func chips(req index.Request, reports []index.FacetValue) []chip {
 	return out
 }
 
-// reportLabel names a record's report by its General Assembly session, as
-// people cite it, when the index does not give the facet's fuller label
-// (session and document symbol); the report id is the last resort.
-func reportLabel(rec report.Record) string {
-	if rec.Session > 0 {
-		return fmt.Sprintf("第%d届会议", rec.Session)
-	}
-	return rec.Report
-}
-
 // sectionTitle prefers the index's label and falls back to the known titles.
 func sectionTitle(code, label string) string {
 	if label != "" {
