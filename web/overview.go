@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -145,28 +144,22 @@ func (s *server) apiOverviewCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The same CSV rules as the search export (appendCSVRow): quoting for
+	// semicolon locales, formulas defused. The matrix is small (states ×
+	// at most MaxOverviewReports columns), so it is built whole.
 	var buf bytes.Buffer
 	buf.WriteString(utf8BOM)
-	w := csv.NewWriter(&buf)
 	header := []string{"state", "state_code", "annex2", "total"}
 	for _, r := range o.Reports {
-		header = append(header, defuseFormula(r.Label()))
+		header = append(header, r.Label())
 	}
-	if err := w.Write(header); err != nil {
-		return fmt.Errorf("overview csv: %w", err)
-	}
+	appendCSVRow(&buf, header)
 	for _, row := range o.Rows {
-		line := []string{defuseFormula(row.State), row.StateCode, strconv.FormatBool(row.Annex2), strconv.Itoa(row.Total)}
+		line := []string{row.State, row.StateCode, strconv.FormatBool(row.Annex2), strconv.Itoa(row.Total)}
 		for _, n := range row.Counts {
 			line = append(line, strconv.Itoa(n))
 		}
-		if err := w.Write(line); err != nil {
-			return fmt.Errorf("overview csv: %w", err)
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("overview csv: %w", err)
+		appendCSVRow(&buf, line)
 	}
 	h := c.Response().Header()
 	h.Set("Content-Disposition", `attachment; filename="`+overviewCSVName+`"`)
