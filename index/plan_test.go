@@ -430,3 +430,19 @@ func TestResolutionSymbolFindsSameTitle(t *testing.T) {
 		t.Errorf("expansions = %+v, want the title %s", res.Expansions, title)
 	}
 }
+
+func TestReplaceWord(t *testing.T) {
+	for _, tc := range []struct{ name, q, word, cand, want string }{
+		{"alone", "附件2国加", "附件2国加", "附件2国家", "附件2国家"},
+		{"the word, not a piece of another", "印度尼西亚 印度", "印度", "印第安", "印度尼西亚 印第安"},
+		{"inside quotes", `日本 "部长会议"`, "部长会议", "部长级会议", `日本 "部长级会议"`},
+		{"after an operator", "条约 -印度", "印度", "印第安", "条约 -印第安"},
+		{"only as a piece", "印度尼西亚", "印度", "X", "X尼西亚"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := replaceWord(tc.q, tc.word, tc.cand); got != tc.want {
+				t.Errorf("replaceWord(%q, %q, %q) = %q, want %q", tc.q, tc.word, tc.cand, got, tc.want)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"ctbtsearch/internal/fold"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -99,31 +100,51 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 
 // tryWords offers the candidates for word that make the query find more.
 func (ix *Index) tryWords(ctx context.Context, req Request, total uint64, word string, cands []string, out []Suggestion, tries int) ([]Suggestion, int) {
-	{
-		for _, cand := range cands {
-			if tries >= maxSuggestTries || len(out) >= maxSuggestions {
+	for _, cand := range cands {
+		if tries >= maxSuggestTries || len(out) >= maxSuggestions {
+			return out, tries
+		}
+		q := replaceWord(req.Query, word, cand)
+		if q == req.Query || containsSuggestion(out, q) {
+			continue
+		}
+		tries++
+		r := req
+		r.Query = q
+		n, err := ix.count(ctx, r)
+		if err != nil {
+			if ctx.Err() != nil {
 				return out, tries
 			}
-			q := strings.Replace(req.Query, word, cand, 1)
-			if q == req.Query || containsSuggestion(out, q) {
-				continue
-			}
-			tries++
-			r := req
-			r.Query = q
-			n, err := ix.count(ctx, r)
-			if err != nil {
-				if ctx.Err() != nil {
-					return out, tries
-				}
-				continue
-			}
-			if n > total {
-				out = append(out, Suggestion{Query: q, Word: cand, Total: n})
-			}
+			continue
+		}
+		if n > total {
+			out = append(out, Suggestion{Query: q, Word: cand, Total: n})
 		}
 	}
 	return out, tries
+}
+
+// replaceWord replaces the first occurrence of word in q that stands as a
+// word of the query (between spaces, quotes or operators), so that 印度 in
+// "印度尼西亚 印度" replaces the second word, not a piece of the first.
+func replaceWord(q, word, cand string) string {
+	bound := func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(`"“”「」＂+-|:`, r)
+	}
+	for from := 0; ; {
+		i := strings.Index(q[from:], word)
+		if i < 0 {
+			return strings.Replace(q, word, cand, 1) // no whole word: the first piece
+		}
+		i += from
+		before, _ := utf8.DecodeLastRuneInString(q[:i])
+		after, _ := utf8.DecodeRuneInString(q[i+len(word):])
+		if (i == 0 || bound(before)) && (i+len(word) == len(q) || bound(after)) {
+			return q[:i] + cand + q[i+len(word):]
+		}
+		from = i + len(word)
+	}
 }
 
 func containsSuggestion(list []Suggestion, q string) bool {

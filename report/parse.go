@@ -40,7 +40,7 @@ type Report struct {
 // Warning is a problem in a report that is worth telling but does not make the
 // report unusable.
 type Warning struct {
-	Source  string // file:line
+	Source  string // file:line, or file:p.3 (PDF page) / file:row 12 (DOCX table row)
 	Message string
 }
 

@@ -97,7 +97,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// Take SIGHUP from the start: its default action ends the process, and
 	// an indexer's "publish, then kill -HUP" may come while the server is
 	// still opening (or building) its index. One that comes then is
-	// answered with a reload once the server runs.
+	// answered with a reload once the server runs; one that comes before
+	// run, while packages initialise, is dropped (internal/hangup): there
+	// is no index yet to reload.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
