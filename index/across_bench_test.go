@@ -2,11 +2,12 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/synth"
-	"ctbtsearch/report"
 	"slices"
 	"testing"
 	"time"
+
+	"ctbtsearch/internal/synth"
+	"ctbtsearch/report"
 )
 
 // synthIndex is an in-memory index of a synthetic corpus of n records

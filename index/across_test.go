@@ -2,11 +2,12 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/synth"
-	"ctbtsearch/report"
 	"fmt"
 	"slices"
 	"testing"
+
+	"ctbtsearch/internal/synth"
+	"ctbtsearch/report"
 )
 
 // TestAcrossSynthetic checks the overview, the state histories and the

@@ -2,8 +2,9 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"testing"
+
+	"ctbtsearch/report"
 )
 
 // BenchmarkIndexSample measures parsing and indexing the sample report into

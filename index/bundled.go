@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"ctbtsearch"
+	"ctbtsearch/report"
 )
 
 // IsBundled reports whether an index holds exactly the bundled reports, so

@@ -3,7 +3,6 @@ package index
 import (
 	"container/heap"
 	"context"
-	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"sync"
@@ -12,6 +11,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/report"
 )
 
 // snapshot pins the shard's current snapshot and its columns for one search.

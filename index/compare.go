@@ -3,8 +3,6 @@ package index
 import (
 	"cmp"
 	"context"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"fmt"
 	"runtime/debug"
 	"slices"
@@ -13,6 +11,9 @@ import (
 	"unicode"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // Statuses of a state in a comparison of two reports.

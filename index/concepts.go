@@ -1,10 +1,11 @@
 package index
 
 import (
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"sort"
 	"strings"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // conceptsVersion changes whenever the concept tables below change what a

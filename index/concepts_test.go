@@ -1,9 +1,10 @@
 package index
 
 import (
-	"ctbtsearch/report"
 	"slices"
 	"testing"
+
+	"ctbtsearch/report"
 )
 
 // Records are tagged with the concepts they name, longest phrase first, in

@@ -1,13 +1,14 @@
 package index
 
 import (
-	"ctbtsearch/internal/fold"
 	"html"
 	"slices"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"ctbtsearch/internal/fold"
 )
 
 // Highlighting is done here rather than by Bleve's highlighter, for three

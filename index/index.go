@@ -7,8 +7,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,6 +28,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"ctbtsearch"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // batchSize is Bleve's sweet spot for indexing these short records (measured:

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ctbtsearch/report"
 )
 
 // Live serves from the generation in service at an index location and moves

@@ -2,14 +2,15 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // A search request is compiled once into a plan, its canonical form: the

@@ -1,12 +1,13 @@
 package index
 
 import (
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // allHits runs a request and returns every hit, best first.

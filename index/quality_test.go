@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/blevesearch/bleve/v2"
+
+	"ctbtsearch/report"
 )
 
 var qualityReport = flag.Bool("quality.report", false, "print per-query nDCG@10 and recall for ours and the baseline")

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"ctbtsearch/internal/fold"
 	"fmt"
 	"regexp"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/search/query"
+
+	"ctbtsearch/internal/fold"
 )
 
 // Field weights: a match in what a state did matters more than one in the

@@ -1,11 +1,12 @@
 package index
 
 import (
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"fmt"
 	"slices"
 	"strings"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // conceptNames are how a reason line names a concept.

@@ -2,9 +2,10 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
 	"regexp"
 	"slices"
+
+	"ctbtsearch/internal/fold"
 )
 
 // A General Assembly resolution is cited in these reports by its symbol and

@@ -1,9 +1,10 @@
 package index
 
 import (
-	"ctbtsearch/report"
 	"errors"
 	"time"
+
+	"ctbtsearch/report"
 )
 
 // Limits on a search request. They protect the server from requests that

@@ -2,8 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"errors"
 	"slices"
 	"strings"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"ctbtsearch"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // parsedTestReports are the sample report (A/62) and the second-year

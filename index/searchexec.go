@@ -2,8 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -17,6 +15,9 @@ import (
 	"unicode/utf8"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // validate checks a request against the limits and fills in defaults.

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/report"
 )
 
 // ErrUnknownState is returned for a state code the gazetteer does not know.

@@ -3,8 +3,6 @@ package index
 import (
 	"context"
 	"crypto/sha256"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +18,8 @@ import (
 	"time"
 
 	"ctbtsearch"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // An index location is a directory that holds generations of the index and

@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"ctbtsearch"
 	"errors"
 	"fmt"
 	"maps"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"ctbtsearch"
 	"ctbtsearch/internal/testutil"
 	"ctbtsearch/report"
 )

@@ -2,13 +2,14 @@ package index
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
 	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/internal/fold"
 )
 
 // Did-you-mean: when a query finds nothing or very little, each of its words

@@ -3,9 +3,6 @@ package index
 import (
 	"bytes"
 	"crypto/sha256"
-	"ctbtsearch"
-	"ctbtsearch/internal/fold"
-	"ctbtsearch/report"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -16,6 +13,10 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+
+	"ctbtsearch"
+	"ctbtsearch/internal/fold"
+	"ctbtsearch/report"
 )
 
 // The vocabulary is what people type for the things these reports name: the

@@ -1,9 +1,10 @@
 package index
 
 import (
-	"ctbtsearch/report"
 	"slices"
 	"testing"
+
+	"ctbtsearch/report"
 )
 
 // recordYears are the calendar years a record's period touches, from its

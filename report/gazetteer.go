@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"ctbtsearch/internal/fold"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"ctbtsearch"
+	"ctbtsearch/internal/fold"
 )
 
 // State is one entry of the gazetteer.

@@ -1,10 +1,11 @@
 package report
 
 import (
-	"ctbtsearch/internal/fold"
 	"slices"
 	"strings"
 	"testing"
+
+	"ctbtsearch/internal/fold"
 )
 
 // annex2Codes are the 44 states of the Treaty's Annex 2, copied from the

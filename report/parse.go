@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"ctbtsearch/internal/fold"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"ctbtsearch/internal/fold"
 )
 
 // MaxReportBytes bounds one report file. The largest real report is well under

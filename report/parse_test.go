@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"ctbtsearch/internal/fold"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"ctbtsearch"
+	"ctbtsearch/internal/fold"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"ctbtsearch/report"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+
+	"ctbtsearch/report"
 )
 
 // utf8BOM starts every CSV export. Without it Excel reads the file in the

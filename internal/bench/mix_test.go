@@ -1,11 +1,12 @@
 package bench
 
 import (
-	"ctbtsearch/report"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"ctbtsearch/report"
 )
 
 // Every word of the mix must occur in the sample report: synthetic corpora

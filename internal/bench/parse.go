@@ -2,11 +2,12 @@ package bench
 
 import (
 	"context"
-	"ctbtsearch/report"
 	"fmt"
 	"io"
 	"runtime"
 	"time"
+
+	"ctbtsearch/report"
 )
 
 // parseCorpus finds and parses the report files under paths exactly as

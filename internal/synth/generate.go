@@ -1,12 +1,13 @@
 package synth
 
 import (
-	"ctbtsearch/report"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
+
+	"ctbtsearch/report"
 )
 
 // The four sections of every report's annex, in report order, with the

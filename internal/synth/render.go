@@ -2,11 +2,12 @@ package synth
 
 import (
 	"bufio"
-	"ctbtsearch/internal/fold"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"unicode/utf8"
+
+	"ctbtsearch/internal/fold"
 )
 
 // render writes a report in the text format of the real ones.

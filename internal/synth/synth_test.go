@@ -3,7 +3,6 @@ package synth
 import (
 	"bufio"
 	"bytes"
-	"ctbtsearch/report"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"ctbtsearch/report"
 )
 
 func TestChineseNumeral(t *testing.T) {
