@@ -440,7 +440,7 @@ func monthLabel(m string) string {
 
 // Record returns one record by id.
 func (ix *Index) Record(ctx context.Context, id string) (_ report.Record, err error) {
-	if id == "" || len(id) > maxRecordIDBytes || !utf8.ValidString(id) {
+	if id == "" || len(id) > report.MaxRecordIDBytes || !utf8.ValidString(id) {
 		return report.Record{}, ErrNotFound
 	}
 	defer guardReads(&err, debug.SetPanicOnFault(true))
@@ -489,10 +489,6 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 // a file name up to its first dot, at most 255 bytes on common file systems.
 const maxFilterValueBytes = 256
 
-// maxRecordIDBytes bounds a record id: a report id, which is a file name
-// (at most 255 bytes on common file systems) up to its first dot, a dash
-// and an ordinal.
-const maxRecordIDBytes = 255 + 16
 
 // loadRecordGuarded is loadRecord with read faults and panics turned into
 // errors (see guardReads). Export calls its callback between loads, outside

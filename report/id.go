@@ -6,6 +6,11 @@ import (
 	"strings"
 )
 
+// MaxRecordIDBytes bounds a record id: a report id, which is a file name up
+// to its first dot (at most 255 bytes on common file systems), then "-" and
+// an ordinal: "a62-ctbt-universality-017", "第62届 报告-017".
+const MaxRecordIDBytes = 255 + 16
+
 // RecordID is the id of the ordinal-th row (from 1) of the report reportID:
 // the report id, "-" and the ordinal in at least three digits, so that ids
 // sort in table order within a report of up to 999 rows.

@@ -12,20 +12,15 @@ import (
 	"ctbtsearch/report"
 )
 
-// maxIDBytes bounds a record id. An id is a report id, which is a file name
-// up to its first dot (at most 255 bytes on common file systems), then "-"
-// and an ordinal: "a62-ctbt-universality-017", "第62届 报告-017".
-const maxIDBytes = 255 + 16
-
 // validID reports whether id could be a record id: valid UTF-8 without
-// control characters, at most maxIDBytes, and not a dot segment. File names
+// control characters, at most report.MaxRecordIDBytes, and not a dot segment. File names
 // give such ids — Chinese, spaces, '%', '#', '?' and all — so that every
 // record can be opened; anything else cannot name a record and is answered
 // without asking the index. (Control characters are refused here as in the
 // report filter, params.go; a file name holding one should be refused by the
 // indexer.)
 func validID(id string) bool {
-	if id == "" || len(id) > maxIDBytes || id == "." || id == ".." || !utf8.ValidString(id) {
+	if id == "" || len(id) > report.MaxRecordIDBytes || id == "." || id == ".." || !utf8.ValidString(id) {
 		return false
 	}
 	return !strings.ContainsFunc(id, unicode.IsControl)
