@@ -489,7 +489,6 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 // a file name up to its first dot, at most 255 bytes on common file systems.
 const maxFilterValueBytes = 256
 
-
 // loadRecordGuarded is loadRecord with read faults and panics turned into
 // errors (see guardReads). Export calls its callback between loads, outside
 // the guard, so a panic of the caller's is not taken for a damaged index.
