@@ -55,3 +55,24 @@ func TestConceptPhraseInQuotesTheText(t *testing.T) {
 		})
 	}
 }
+
+// Every concept a record can be tagged with has a name for reason lines,
+// so a concept added to the tables cannot give "《条约》 = " with nothing.
+func TestEveryConceptHasAName(t *testing.T) {
+	ids := map[string]bool{}
+	for _, list := range conceptPhrases {
+		for _, id := range list {
+			ids[id] = true
+		}
+	}
+	for _, list := range sectionConcepts {
+		for _, id := range list {
+			ids[id] = true
+		}
+	}
+	for id := range ids {
+		if conceptNames[id] == "" {
+			t.Errorf("concept %s has no name in conceptNames", id)
+		}
+	}
+}
