@@ -186,9 +186,7 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 			cq.SetBoost(f.boost * boost)
 			q = cq
 		case consecutive:
-			pq := query.NewPhraseQuery(terms, f.field)
-			pq.SetBoost(f.boost * boost)
-			q = pq
+			q = newAdjacentQuery(terms, f.field, f.boost*boost)
 		default:
 			mq := query.NewMatchPhraseQuery(sf)
 			mq.SetField(f.field)
