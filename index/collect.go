@@ -288,6 +288,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	// searcher built directly must do the same or fall back to TF-IDF.
 	model := ix.scoringModel()
 	ctx = context.WithValue(ctx, search.GetScoringModelCallbackKey, search.GetScoringModelCallbackFn(func() string { return model }))
+	ctx = withColumns(ctx, cols)
 	s, err := q.Searcher(ctx, cols.reader, ix.mapping, opts)
 	if err != nil {
 		return nil, fmt.Errorf("searcher: %w", err)
@@ -448,7 +449,7 @@ func (ix *Index) collectRest(ctx context.Context, cols *columns, q query.Query, 
 		}
 	}
 	// Whether a document matches is all that counts here: no scores.
-	s, err := q.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
+	s, err := q.Searcher(withColumns(ctx, cols), cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return fmt.Errorf("searcher: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -34,6 +35,9 @@ type columns struct {
 	seq                    []int32  // position of the record in its report (the tie-breaker, see seqTerm)
 	yearOff                []uint32 // years of doc d: yearOrd[yearOff[d]:yearOff[d+1]], ascending
 	yearOrd                []uint16
+
+	charMu sync.Mutex
+	chars  map[string]*charTermIndex // text field → its characters' terms, built on first use (chars.go)
 }
 
 const noValue = -1

@@ -145,10 +145,7 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 		}
 		var alts []query.Query
 		for _, f := range fields {
-			rq := query.NewRegexpQuery(".?" + regexp.QuoteMeta(sf) + ".?")
-			rq.SetField(f)
-			rq.SetBoost(boost)
-			alts = append(alts, rq)
+			alts = append(alts, &charQuery{char: r, field: f, boost: boost})
 		}
 		if len(alts) == 1 {
 			return alts[0]
