@@ -22,16 +22,16 @@ import (
 
 // BaselineConfig configures Baseline.
 type BaselineConfig struct {
-	Records    int    // generate a corpus of this many records into Work/corpus …
-	Dir        string // … or use the reports under Dir
-	CorpusSeed uint64 // seed of a generated corpus
-	Work       string // the plain Bleve index goes to Work/bleve-index
-	N          int    // queries measured
-	Warmup     int    // queries run first and not measured
-	Facets     bool   // add the filtered classes to the mix
+	Records    int      // generate a corpus of this many records into Work/corpus …
+	Dir        string   // … or use the reports under Dir
+	CorpusSeed uint64   // seed of a generated corpus
+	Work       string   // the plain Bleve index goes to Work/bleve-index
+	N          int      // queries measured
+	Warmup     int      // queries run first and not measured
+	Facets     bool     // add the filtered classes to the mix
 	Mixes      []string // query mixes to run, one search result each; none: MixScale
-	Seed       uint64 // of the query mix
-	CPUProfile string // of the measured queries
+	Seed       uint64   // of the query mix
+	CPUProfile string   // of the measured queries
 }
 
 // baselineBatch is the batch size of the plain Bleve indexing: the usual
@@ -196,7 +196,6 @@ func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix
 	sres.notePeak()
 	return sres, nil
 }
-
 
 func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report, records int, out io.Writer, began time.Time) error {
 	b := bi.NewBatch()
