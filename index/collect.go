@@ -6,6 +6,7 @@ import (
 	"ctbtsearch/report"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -501,7 +502,7 @@ const driveFactor = 4
 
 func (f filterSets) active() int {
 	n := 0
-	for _, set := range [][]bool{f.state, f.section, f.month, f.report, f.year} {
+	for _, set := range f.byField() {
 		if set != nil {
 			n++
 		}
@@ -509,78 +510,160 @@ func (f filterSets) active() int {
 	return n
 }
 
-// fails counts the filters doc fails, stopping at two.
-func (f filterSets) fails(cols *columns, doc int) (n int, month bool) {
+// Filter fields, as byField orders them.
+const (
+	fieldState = iota
+	fieldSection
+	fieldMonth
+	fieldReport
+	fieldYear
+	numFilterFields
+)
+
+func (f filterSets) byField() [numFilterFields][]bool {
+	return [numFilterFields][]bool{f.state, f.section, f.month, f.report, f.year}
+}
+
+// failed returns the filters doc fails as a bit set (1<<field), and how
+// many, stopping at two.
+func (f filterSets) failed(cols *columns, doc uint32) (bits, n int) {
 	if !inSet(f.state, cols.state[doc]) {
-		n++
+		bits, n = bits|1<<fieldState, n+1
 	}
 	if !inSet(f.section, cols.section[doc]) {
-		n++
+		bits, n = bits|1<<fieldSection, n+1
 	}
-	if !inSet(f.report, cols.report[doc]) {
-		n++
+	if n < 2 && !inSet(f.report, cols.report[doc]) {
+		bits, n = bits|1<<fieldReport, n+1
 	}
 	if n < 2 && !anyIn(f.month, cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]) {
-		n++
-		month = true
+		bits, n = bits|1<<fieldMonth, n+1
 	}
 	if n < 2 && !anyIn(f.year, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
-		n++
-		month = false
+		bits, n = bits|1<<fieldYear, n+1
 	}
-	return n, month && n == 1
+	return bits, n
+}
+
+// driver returns, ascending, the documents having a selected value of the
+// most selective active filter other than except (-1: any), read from the
+// columns' per-value document lists: every document passing that filter,
+// so a superset of those passing them all. ok is false when no other
+// filter is active.
+func (f filterSets) driver(cols *columns, except int) (docs []uint32, ok bool) {
+	best, bestLen := -1, 0
+	sets := f.byField()
+	for field, set := range sets {
+		if set == nil || field == except {
+			continue
+		}
+		lists := cols.valueDocs(field)
+		n := 0
+		for o, sel := range set {
+			if sel {
+				n += len(lists[o])
+			}
+		}
+		if best < 0 || n < bestLen {
+			best, bestLen = field, n
+		}
+	}
+	if best < 0 {
+		return nil, false
+	}
+	return unionDocs(cols.valueDocs(best), sets[best]), true
+}
+
+// unionDocs merges the document lists of the selected values, ascending,
+// without duplicates (a record has several months and years).
+func unionDocs(lists [][]uint32, sel []bool) []uint32 {
+	var out []uint32
+	n := 0
+	for o, s := range sel {
+		if s {
+			out = append(out, lists[o]...)
+			n++
+		}
+	}
+	if n > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
 }
 
 // passing returns, ascending, the live documents passing every filter, or
-// nil without filters or when there are more than limit of them, or more
-// than limit documents failing one filter other than the month: those are
-// visited for the disjunctive counts (collectRest), and when they are many,
-// one pass over every match of the text does both at once, cheaper. (A lone
-// state filter with a common word: the state facet still counts every
-// match; BenchmarkSearchClasses/word+state was 20% slower driven.)
+// nil without filters or when there are more than limit of them, or when
+// the documents failing one filter other than the month may be more than
+// limit: those are visited for the disjunctive counts (collectRest), and
+// when they are many, one pass over every match of the text does both at
+// once, cheaper. (A lone state filter with a common word: the state facet
+// still counts every match; BenchmarkSearchClasses/word+state was 20%
+// slower driven.) Documents are found from the per-value lists of the most
+// selective filter, so the cost follows the filters' documents, not the
+// index.
 func (f filterSets) passing(cols *columns, limit uint64) []uint32 {
 	if f.active() == 0 {
 		return nil
 	}
-	docs := []uint32{}
-	var rest uint64
-	for doc, st := range cols.state {
-		if st == noValue {
-			continue // deleted
+	var rest uint64 // a bound on the documents failing one filter, the month aside
+	for field, set := range f.byField() {
+		if set == nil || field == fieldMonth {
+			continue
 		}
-		switch n, month := f.fails(cols, doc); {
-		case n == 0:
+		d, ok := f.driver(cols, field)
+		if !ok {
+			return nil // the only filter: every other document fails it alone
+		}
+		if rest += uint64(len(d)); rest > limit {
+			return nil
+		}
+	}
+	cand, _ := f.driver(cols, -1)
+	docs := []uint32{}
+	for _, doc := range cand {
+		if _, n := f.failed(cols, doc); n == 0 {
 			if uint64(len(docs)) >= limit {
 				return nil
 			}
-			docs = append(docs, uint32(doc))
-		case n == 1 && !month:
-			if rest++; rest > limit {
-				return nil
-			}
+			docs = append(docs, doc)
 		}
 	}
 	return docs
 }
 
 // failingOne returns, ascending, the live documents failing exactly one
-// filter — those whose one failed filter is the month filter only if they
-// touch a year of inSpan — or nil when there are more than limit of them.
+// filter — when that is the month filter, only those touching a year of
+// inSpan — or nil when there are more than limit of them or they cannot be
+// listed from another filter's documents.
 func (f filterSets) failingOne(cols *columns, inSpan []bool, limit uint64) []uint32 {
 	docs := []uint32{}
-	for doc, st := range cols.state {
-		if st == noValue {
+	for field, set := range f.byField() {
+		if set == nil || field == fieldMonth && inSpan == nil {
 			continue
 		}
-		n, month := f.fails(cols, doc)
-		if n != 1 || month && !touches(inSpan, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
-			continue
+		cand, ok := f.driver(cols, field)
+		if !ok {
+			if field != fieldMonth {
+				return nil
+			}
+			cand = unionDocs(cols.valueDocs(fieldYear), inSpan) // the month filter alone
 		}
-		if uint64(len(docs)) >= limit {
-			return nil
+		for _, doc := range cand {
+			bits, n := f.failed(cols, doc)
+			if n != 1 || bits != 1<<field {
+				continue
+			}
+			if field == fieldMonth && !touches(inSpan, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
+				continue
+			}
+			if uint64(len(docs)) >= limit {
+				return nil
+			}
+			docs = append(docs, doc)
 		}
-		docs = append(docs, uint32(doc))
 	}
+	slices.Sort(docs)
 	return docs
 }
 
