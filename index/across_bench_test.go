@@ -12,7 +12,13 @@ import (
 
 // synthIndex is an in-memory index of a synthetic corpus of n records
 // (internal/synth), sharded as a served index of that size would be.
-func synthIndex(b *testing.B, n int) *Index {
+func synthIndex(b testing.TB, n int) *Index {
+	b.Helper()
+	return synthIndexShards(b, n, ShardsFor(n))
+}
+
+// synthIndexShards is synthIndex with a given number of shards.
+func synthIndexShards(b testing.TB, n, shards int) *Index {
 	b.Helper()
 	dir := b.TempDir()
 	if _, err := synth.Write(dir, synth.Options{Records: n, Seed: 11}); err != nil {
@@ -26,7 +32,7 @@ func synthIndex(b *testing.B, n int) *Index {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ix, err := NewMemoryShards(ShardsFor(n))
+	ix, err := NewMemoryShards(shards)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,10 +2,22 @@ package index
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"ctbtsearch/report"
 )
+
+// manySingleCharacters is a query of single Chinese characters separated by
+// spaces, as long as a query may be.
+func manySingleCharacters() string {
+	text := []rune("澳大利亚以第十四条协调员的身份促请印度尼西亚尽早批准条约同时强调印度尼西亚作为附件2国家应该在促使条约生效方面发挥特殊作用")
+	var words []string
+	for i := 0; 2*len(words)+1 <= MaxQueryRunes; i++ {
+		words = append(words, string(text[i%len(text)]))
+	}
+	return strings.Join(words, " ")
+}
 
 // BenchmarkIndexSample measures parsing and indexing the sample report into
 // a fresh in-memory index (88 records per iteration).
@@ -48,6 +60,10 @@ func BenchmarkSearch(b *testing.B) {
 		{"typo-did-you-mean", Request{Query: "附件2国加 讲习版"}},
 		{"section-only-ranking", Request{Query: "附件2国家"}},
 		{"empty-newest", Request{}},
+		// Pasted text as single characters, each its own clause: each
+		// character is the bigrams that contain it (web's
+		// TestPathologicalQueries, "single characters").
+		{"many-single-characters", Request{Query: manySingleCharacters()}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -34,6 +35,12 @@ type columns struct {
 	seq                    []int32  // position of the record in its report (the tie-breaker, see seqTerm)
 	yearOff                []uint32 // years of doc d: yearOrd[yearOff[d]:yearOff[d+1]], ascending
 	yearOrd                []uint16
+
+	docsOnce [numFilterFields]sync.Once
+	docs     [numFilterFields][][]uint32 // filter field → value ordinal → its documents, ascending (valueDocs)
+
+	charMu sync.Mutex
+	chars  map[string]*charTermIndex // text field → its characters' terms, built on first use (chars.go)
 }
 
 const noValue = -1
@@ -312,4 +319,48 @@ func valueSet(vals []string, want []string) []bool {
 
 func inSet(set []bool, ord int32) bool {
 	return set == nil || (ord >= 0 && set[ord])
+}
+
+// valueDocs returns, for a filter field, each value's documents in
+// ascending order: the postings of the field, from the columns. Built on
+// first use, once per snapshot (a counting pass over the column; 4 bytes per
+// document and value), so a filtered search can list the documents of a
+// selective filter instead of testing every document of the index.
+func (c *columns) valueDocs(field int) [][]uint32 {
+	c.docsOnce[field].Do(func() {
+		single := func(vals []string, col []int32) [][]uint32 {
+			out := make([][]uint32, len(vals))
+			for doc, o := range col {
+				if o != noValue {
+					out[o] = append(out[o], uint32(doc))
+				}
+			}
+			return out
+		}
+		multi := func(vals []string, off []uint32, ord []uint16) [][]uint32 {
+			out := make([][]uint32, len(vals))
+			for doc := 0; doc+1 < len(off); doc++ {
+				if c.state[doc] == noValue {
+					continue // deleted
+				}
+				for _, o := range ord[off[doc]:off[doc+1]] {
+					out[o] = append(out[o], uint32(doc))
+				}
+			}
+			return out
+		}
+		switch field {
+		case fieldState:
+			c.docs[field] = single(c.states, c.state)
+		case fieldSection:
+			c.docs[field] = single(c.sections, c.section)
+		case fieldReport:
+			c.docs[field] = single(c.reports, c.report)
+		case fieldMonth:
+			c.docs[field] = multi(c.months, c.monthOff, c.monthOrd)
+		case fieldYear:
+			c.docs[field] = multi(c.years, c.yearOff, c.yearOrd)
+		}
+	})
+	return c.docs[field]
 }

@@ -37,7 +37,7 @@ func (ix *Index) eachMatch(ctx context.Context, cols *columns, q query.Query, f 
 		}
 		return nil
 	}
-	s, err := q.Searcher(ctx, cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
+	s, err := q.Searcher(withColumns(ctx, cols), cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
 	if err != nil {
 		return fmt.Errorf("searcher: %w", err)
 	}

@@ -146,10 +146,7 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 		}
 		var alts []query.Query
 		for _, f := range fields {
-			rq := query.NewRegexpQuery(".?" + regexp.QuoteMeta(sf) + ".?")
-			rq.SetField(f)
-			rq.SetBoost(boost)
-			alts = append(alts, rq)
+			alts = append(alts, &charQuery{char: r, field: f, boost: boost})
 		}
 		if len(alts) == 1 {
 			return alts[0]
@@ -187,9 +184,7 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 			cq.SetBoost(f.boost * boost)
 			q = cq
 		case consecutive:
-			pq := query.NewPhraseQuery(terms, f.field)
-			pq.SetBoost(f.boost * boost)
-			q = pq
+			q = newAdjacentQuery(terms, f.field, f.boost*boost)
 		default:
 			mq := query.NewMatchPhraseQuery(sf)
 			mq.SetField(f.field)

@@ -212,6 +212,27 @@ func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wa
 			m.lastYear = max(m.lastYear, last)
 		}
 	}
+	// Shards driven by their filters count the filtered fields' facets now
+	// that the result's span of years is known (collectRest).
+	for i := range m.runs {
+		r := &m.runs[i]
+		if !r.col.rest {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer guardReads(&r.err, debug.SetPanicOnFault(true))
+			r.err = ix.collectRest(ctx, r.cols, p.query, ix.filterSets(r.cols, req), m.firstYear, m.lastYear, r.col)
+		}()
+	}
+	wg.Wait()
+	for _, r := range m.runs {
+		if r.err != nil {
+			m.release()
+			return nil, r.err
+		}
+	}
 	better := less(req.Sort)
 	sort.Slice(m.top, func(i, j int) bool { return better(m.top[i], m.top[j]) })
 	if len(m.top) > k {

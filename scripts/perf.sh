@@ -8,17 +8,22 @@
 #
 #   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth)
 #   2. ctbtbench index     parse it and publish it with index.Publish
-#   3. ctbtbench search    the query mix in process (-facets), with a CPU profile
+#   3. ctbtbench search    the scale mix in process (-facets), with a CPU profile,
+#                          then the product mix (-mix product: issue 14's
+#                          common queries, four narrowed by section and month)
 #   4. cmd/search          the real server on 127.0.0.1:$PORT, warmed up with 50
 #                          unrecorded requests, then
-#      ctbtbench load      the same mix over HTTP at 1 and at 16 clients, each
-#                          for $DURATION, each with the Echo floor (-floor)
-#   5. ctbtbench baseline  plain Bleve on the same corpus, same mix
+#      ctbtbench load      the product mix, then the scale mix, over HTTP at 1
+#                          and at 16 clients, each for $DURATION, each with the
+#                          Echo floor (-floor)
+#   5. ctbtbench baseline  plain Bleve on the same corpus, both mixes
 #
-# and at the end draws docs/perf.svg from all results so far.
+# and at the end draws docs/perf.svg from all results so far and writes this
+# run's tables into docs/PERFORMANCE.md (ctbtbench tables; TABLES=0 skips).
 #
 # Everything goes under var/perf/ (gitignored):
 #   var/perf/results.jsonl     one JSON line per measurement, appended (the chart reads it)
+#   var/perf/run.jsonl         this run's lines only (the tables read it)
 #   var/perf/SIZE/report.txt   the tables printed by every step
 #   var/perf/SIZE/corpus/      the synthetic reports
 #   var/perf/SIZE/index/       our index location; var/perf/SIZE/bleve-index/ plain Bleve's
@@ -27,6 +32,7 @@
 # Environment:
 #   DURATION=10s   load duration per run      QUERIES=2000  queries per in-process run
 #   PORT=18080     server port (loopback)     SEED=1        corpus seed
+#   OUT=var/perf   where everything goes      TABLES=1      write docs/PERFORMANCE.md's tables
 #   CLEAN=1        delete corpus and indexes of a size once it is measured
 #
 # Disk and time at 1M records, roughly: corpus 0.25 GB, our index 2 GB,
@@ -40,13 +46,16 @@ QUERIES=${QUERIES:-2000}
 PORT=${PORT:-18080}
 SEED=${SEED:-1}
 CLEAN=${CLEAN:-0}
+TABLES=${TABLES:-1}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000 1000000)
 
-OUT=var/perf
+OUT=${OUT:-var/perf}
 BIN=$OUT/bin
 RESULTS=$OUT/results.jsonl
+RUN=$OUT/run.jsonl
 mkdir -p "$BIN"
+: >"$RUN"
 
 echo "--- building ctbtbench and the server"
 go build -o "$BIN/ctbtbench" ./cmd/ctbtbench
@@ -80,11 +89,16 @@ for N in "${SIZES[@]}"; do
   mkdir -p "$D"
   REPORT=$D/report.txt
   : >"$REPORT"
-  step() { echo "--- $*"; "$BIN/ctbtbench" "$1" -json "$RESULTS" "${@:2}" 2>&1 | tee -a "$REPORT"; }
+  step() {
+    echo "--- $*"
+    "$BIN/ctbtbench" "$1" -json "$RUN.step" "${@:2}" 2>&1 | tee -a "$REPORT"
+    if [ -f "$RUN.step" ]; then cat "$RUN.step" >>"$RUN"; cat "$RUN.step" >>"$RESULTS"; rm -f "$RUN.step"; fi
+  }
 
   step gen -records "$N" -out "$D/corpus" -seed "$SEED"
   step index -index "$D/index" "$D/corpus"
   step search -index "$D/index" -n "$QUERIES" -facets -cpuprofile "$D/search.cpu.prof"
+  step search -index "$D/index" -n "$QUERIES" -mix product
 
   echo "--- server on 127.0.0.1:$PORT"
   "$BIN/search" -index "$D/index" -addr "127.0.0.1:$PORT" >"$D/server.out" 2>"$D/server.log" &
@@ -92,12 +106,14 @@ for N in "${SIZES[@]}"; do
   wait_port "$D/server.log"
   # Warm the server up (its first searches build what it caches), unrecorded.
   "$BIN/ctbtbench" load -url "http://127.0.0.1:$PORT" -clients 1 -duration 60s -max 50 -facets >/dev/null
-  for C in 1 16; do
-    step load -url "http://127.0.0.1:$PORT" -clients "$C" -duration "$DURATION" -facets -floor -pid "$SERVER_PID"
+  for MIX in product scale; do
+    for C in 1 16; do
+      step load -url "http://127.0.0.1:$PORT" -mix "$MIX" -clients "$C" -duration "$DURATION" -facets -floor -pid "$SERVER_PID"
+    done
   done
   stop_server
 
-  step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets
+  step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets -mix scale,product
   # baseline writes its index to $D/bleve-index
 
   if [ "$CLEAN" = 1 ]; then rm -rf "$D/corpus" "$D/index" "$D/bleve-index"; fi
@@ -105,5 +121,8 @@ done
 
 echo "--- chart"
 "$BIN/ctbtbench" chart -in "$RESULTS" -out docs/perf.svg
-echo "results: $RESULTS; tables: $OUT/*/report.txt; chart: docs/perf.svg"
+if [ "$TABLES" = 1 ]; then
+  "$BIN/ctbtbench" tables -in "$RUN" -doc docs/PERFORMANCE.md
+fi
+echo "results: $RESULTS; tables: $OUT/*/report.txt and docs/PERFORMANCE.md; chart: docs/perf.svg"
 echo "profile: go tool pprof -top $BIN/ctbtbench $OUT/SIZE/search.cpu.prof"

@@ -13,6 +13,12 @@
 //	ctbtbench baseline (-records N | -dir DIR) -work DIR [-n 2000] [-warmup 50] [-facets]
 //	                   [-cpuprofile FILE] [-json FILE]
 //	ctbtbench chart    -in results.jsonl -out docs/perf.svg
+//	ctbtbench tables   -in run.jsonl -doc docs/PERFORMANCE.md
+//
+// search, load and baseline take -mix: scale (the default, below) or product,
+// the product's common queries of issue 14 (附件2 国家, 批准条约, 核试验, a quoted
+// phrase …, four of them narrowed by section 1(a) and a month), each its own
+// class; baseline takes several, comma-separated, to run them on one index.
 //
 // gen writes a synthetic corpus of N records (about 100 per report file,
 // spread over 30 yearly sessions) and prints what it wrote.
@@ -41,6 +47,10 @@
 // facets, batches of 1000 — into WORK/bleve-index and runs the same mix as
 // MatchQuery (AND) and MatchPhraseQuery on _all with stock facets and the
 // html highlighter, reporting the same figures.
+//
+// tables writes the Markdown tables of one run (ours against plain Bleve in
+// process, HTTP against the Echo floor) into the generated section of a
+// document, docs/PERFORMANCE.md.
 //
 // chart draws search p50/p99 and index throughput against corpus size, ours
 // against plain Bleve, from the results file as an SVG.
@@ -82,6 +92,7 @@ commands:
   index     parse a corpus and publish it with index.Publish
   search    run the query mix in process on a published index
   load      run the query mix over HTTP against a running server
+  tables    write one run's tables into docs/PERFORMANCE.md
   baseline  index and search the same corpus with plain Bleve
   chart     draw the results file as an SVG
 
@@ -149,6 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		facets := fs.Bool("facets", false, "add queries with 1-3 filters (disjunctive facets) to the mix")
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
 		profile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to `FILE`")
+		mix := fs.String("mix", bench.MixScale, "query `MIX`: scale (word lengths, phrases, filters) or product (the product's common queries)")
 		if err := parse(0, 0); err != nil {
 			return err
 		}
@@ -156,7 +168,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs.Usage()
 			return errors.New("search: -index is required, -n must be positive")
 		}
-		r, err := bench.Search(ctx, bench.SearchConfig{Index: *loc, N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile}, stdout)
+		r, err := bench.Search(ctx, bench.SearchConfig{Index: *loc, N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mix: *mix}, stdout)
 		if err != nil {
 			return err
 		}
@@ -170,6 +182,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		floor := fs.Bool("floor", false, "also load a trivial in-process Echo handler the same way")
 		pid := fs.Int("pid", 0, "server process id, to report its RSS")
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
+		mix := fs.String("mix", bench.MixScale, "query `MIX`: scale or product")
 		if err := parse(0, 0); err != nil {
 			return err
 		}
@@ -181,7 +194,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("load: -duration is at most 10m")
 		}
 		rs, err := bench.Load(ctx, bench.LoadConfig{URL: *target, Clients: *clients, Duration: *duration, MaxRequests: *maxReq,
-			Facets: *facets, Floor: *floor, PID: *pid, Seed: *seed}, stdout)
+			Facets: *facets, Floor: *floor, PID: *pid, Seed: *seed, Mix: *mix}, stdout)
 		if err != nil {
 			return err
 		}
@@ -196,6 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		facets := fs.Bool("facets", false, "add queries with 1-3 filters to the mix")
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
 		profile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to `FILE`")
+		mixes := fs.String("mix", bench.MixScale, "comma-separated query `MIXES` to run on the one index: scale, product")
 		if err := parse(0, 0); err != nil {
 			return err
 		}
@@ -203,11 +217,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("baseline: -n must be positive")
 		}
 		rs, err := bench.Baseline(ctx, bench.BaselineConfig{Records: *records, Dir: *dir, CorpusSeed: *corpusSeed, Work: *work,
-			N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile}, stdout)
+			N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mixes: strings.Split(*mixes, ",")}, stdout)
 		if err != nil {
 			return err
 		}
 		results = append(results, rs...)
+	case "tables":
+		in := fs.String("in", "", "results `FILE` of one run (JSON lines)")
+		doc := fs.String("doc", "", "Markdown `FILE` whose generated section is rewritten")
+		if err := parse(0, 0); err != nil {
+			return err
+		}
+		if *in == "" || *doc == "" {
+			fs.Usage()
+			return errors.New("tables: -in and -doc are required")
+		}
+		if err := bench.Tables(*in, *doc); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote the tables of %s into %s\n", *in, *doc)
+		return nil
 	case "chart":
 		in := fs.String("in", "", "results `FILE` (JSON lines)")
 		out := fs.String("out", "", "SVG `FILE` to write")

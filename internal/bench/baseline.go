@@ -22,15 +22,16 @@ import (
 
 // BaselineConfig configures Baseline.
 type BaselineConfig struct {
-	Records    int    // generate a corpus of this many records into Work/corpus …
-	Dir        string // … or use the reports under Dir
-	CorpusSeed uint64 // seed of a generated corpus
-	Work       string // the plain Bleve index goes to Work/bleve-index
-	N          int    // queries measured
-	Warmup     int    // queries run first and not measured
-	Facets     bool   // add the filtered classes to the mix
-	Seed       uint64 // of the query mix
-	CPUProfile string // of the measured queries
+	Records    int      // generate a corpus of this many records into Work/corpus …
+	Dir        string   // … or use the reports under Dir
+	CorpusSeed uint64   // seed of a generated corpus
+	Work       string   // the plain Bleve index goes to Work/bleve-index
+	N          int      // queries measured
+	Warmup     int      // queries run first and not measured
+	Facets     bool     // add the filtered classes to the mix
+	Mixes      []string // query mixes to run, one search result each; none: MixScale
+	Seed       uint64   // of the query mix
+	CPUProfile string   // of the measured queries
 }
 
 // baselineBatch is the batch size of the plain Bleve indexing: the usual
@@ -137,10 +138,33 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		return nil, fmt.Errorf("baseline: open: %w", err)
 	}
 	defer bi.Close()
+	mixes := cfg.Mixes
+	if len(mixes) == 0 {
+		mixes = []string{""}
+	}
+	opened := time.Since(t0)
+	results := []*Result{ires}
+	for i, mix := range mixes {
+		if i > 0 {
+			ResetPeakRSS()
+		}
+		sres, err := baselineSearch(ctx, bi, cfg, mix, records, vocab, opened)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, sres)
+	}
+	PrintTable(out, results...)
+	return results, nil
+}
+
+// baselineSearch runs one query mix on the open plain Bleve index.
+func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, records int, vocab Vocab, opened time.Duration) (*Result, error) {
 	sres := newResult(ToolBleve, PhaseSearch, records)
-	sres.OpenSec = time.Since(t0).Seconds()
+	sres.OpenSec = opened.Seconds()
+	sres.Mix = mix
 	sres.Facets = cfg.Facets
-	t0 = time.Now()
+	t0 := time.Now()
 	first := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
 	for _, f := range []string{"state", "section", "months"} {
 		first.AddFacet(f, bleve.NewFacetRequest(f, 10))
@@ -149,7 +173,10 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		return nil, fmt.Errorf("baseline: first query: %w", err)
 	}
 	sres.FirstSec = time.Since(t0).Seconds()
-	queries := Mix(cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
+	queries, err := MixQueries(mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
+	if err != nil {
+		return nil, err
+	}
 	err = runMix(ctx, queries, cfg.Warmup, cfg.CPUProfile, func(ctx context.Context, q Query) (outcome, error) {
 		r, err := bi.SearchInContext(ctx, BaselineRequest(q))
 		if err != nil {
@@ -167,8 +194,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		return nil, err
 	}
 	sres.notePeak()
-	PrintTable(out, ires, sres)
-	return []*Result{ires, sres}, nil
+	return sres, nil
 }
 
 func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report, records int, out io.Writer, began time.Time) error {

@@ -50,7 +50,7 @@ func WriteChart(w io.Writer, results []*Result) error {
 	}
 	last := map[key]*Result{}
 	for _, r := range results {
-		if r.Records > 0 && (r.Tool == ToolOurs || r.Tool == ToolBleve) {
+		if r.Records > 0 && (r.Tool == ToolOurs || r.Tool == ToolBleve) && (r.Mix == "" || r.Mix == MixScale) {
 			last[key{r.Tool, r.Phase, r.Records}] = r
 		}
 	}

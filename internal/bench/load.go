@@ -25,6 +25,7 @@ type LoadConfig struct {
 	Duration    time.Duration // how long each target is loaded
 	MaxRequests int           // stop earlier after this many requests; 0 for no bound but Duration
 	Facets      bool          // add the filtered classes to the mix
+	Mix         string        // MixScale (default) or MixProduct
 	Floor       bool          // also load a trivial in-process Echo handler, the same way
 	PID         int           // the server's process id, to report its memory; 0 for none
 	Seed        uint64        // of the query mix
@@ -52,7 +53,10 @@ func Load(ctx context.Context, cfg LoadConfig, out io.Writer) ([]*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	queries := Mix(mixLen, cfg.Seed, cfg.Facets, vocab)
+	queries, err := MixQueries(cfg.Mix, mixLen, cfg.Seed, cfg.Facets, vocab)
+	if err != nil {
+		return nil, err
+	}
 
 	var before ProcMem
 	if cfg.PID != 0 {
@@ -91,6 +95,7 @@ func Load(ctx context.Context, cfg LoadConfig, out io.Writer) ([]*Result, error)
 		results = append(results, fres)
 	}
 	for _, r := range results {
+		r.Mix = cfg.Mix
 		r.notePeak()
 	}
 	PrintTable(out, results...)

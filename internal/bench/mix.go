@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"ctbtsearch/index"
 	"ctbtsearch/report"
@@ -246,4 +247,55 @@ func appendNew(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// Mixes, as Result.Mix names them ("" is MixScale).
+const (
+	MixScale   = "scale"   // Mix: word lengths, phrases, 1-3 filters, pages 1-3
+	MixProduct = "product" // ProductMix: the product's common queries (issue 14)
+)
+
+// productQueries are the product's common queries as issue 14 lists them:
+// what people type most, a quoted phrase among them.
+var productQueries = []string{"附件2 国家", "批准条约", "核试验", "维也纳", "部长级会议", `"全面禁止核试验条约"`, "委内瑞拉", "决议草案", "讲习班", "朝鲜"}
+
+// productFiltered are the queries of productQueries that the product mix
+// also sends narrowed to section 1(a) and one month, as a reader narrowing
+// a result does.
+var productFiltered = []string{"附件2 国家", "批准条约", "核试验", "讲习班"}
+
+// ProductMix is the product's common queries, and four of them narrowed by
+// section=1(a)&month=M, cycled n times over (each query one class, named
+// by what is typed, the filtered ones with "+1(a)+month"). The months are
+// four of the vocabulary's, spread over its span.
+func ProductMix(n int, v Vocab) []Query {
+	var base []Query
+	for _, t := range productQueries {
+		q := Query{Class: t, Page: 1}
+		q.Text, q.Phrase = strings.Trim(t, `"`), strings.HasPrefix(t, `"`)
+		base = append(base, q)
+	}
+	for i, t := range productFiltered {
+		q := Query{Class: t + " +1(a)+month", Text: t, Sections: []string{"1(a)"}, Page: 1}
+		if len(v.Months) > 0 {
+			q.Months = []string{v.Months[(2*i+1)*len(v.Months)/(2*len(productFiltered))]}
+		}
+		base = append(base, q)
+	}
+	out := make([]Query, n)
+	for i := range out {
+		out[i] = base[i%len(base)]
+	}
+	return out
+}
+
+// MixQueries returns n queries of the named mix.
+func MixQueries(mix string, n int, seed uint64, facets bool, v Vocab) ([]Query, error) {
+	switch mix {
+	case "", MixScale:
+		return Mix(n, seed, facets, v), nil
+	case MixProduct:
+		return ProductMix(n, v), nil
+	}
+	return nil, fmt.Errorf("unknown query mix %q: use %s or %s", mix, MixScale, MixProduct)
 }

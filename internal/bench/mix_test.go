@@ -116,3 +116,33 @@ func TestVocabFromCounts(t *testing.T) {
 		t.Errorf("months = %v", v.Months)
 	}
 }
+
+func TestProductMix(t *testing.T) {
+	v := Vocab{States: []string{"日本"}, Months: []string{"2006-01", "2006-05", "2007-02", "2007-09", "2008-03", "2008-11", "2009-04", "2010-06"}}
+	qs := ProductMix(28, v)
+	classes := map[string]int{}
+	for _, q := range qs {
+		classes[q.Class]++
+		if strings.Contains(q.Class, "+1(a)+month") {
+			if len(q.Sections) != 1 || q.Sections[0] != "1(a)" || len(q.Months) != 1 || !slices.Contains(v.Months, q.Months[0]) {
+				t.Errorf("%s: sections %v months %v, want 1(a) and a month of the vocabulary", q.Class, q.Sections, q.Months)
+			}
+		} else if len(q.Sections)+len(q.Months)+len(q.States) > 0 {
+			t.Errorf("%s: filtered, want unfiltered", q.Class)
+		}
+	}
+	if len(classes) != 14 {
+		t.Errorf("%d classes, want the 10 common queries and 4 filtered: %v", len(classes), classes)
+	}
+	for c, n := range classes {
+		if n != 2 {
+			t.Errorf("%s sent %d times in 28, want 2", c, n)
+		}
+	}
+	if q := qs[5]; !q.Phrase || q.Text != "全面禁止核试验条约" {
+		t.Errorf("the quoted phrase is %+v", q)
+	}
+	if _, err := MixQueries("nonsense", 1, 1, false, v); err == nil {
+		t.Error("an unknown mix is accepted")
+	}
+}

@@ -52,6 +52,7 @@ type Result struct {
 	RSSAfterParse int64   `json:"rss_after_parse_bytes,omitempty"`
 
 	// search and load
+	Mix          string             `json:"mix,omitempty"` // the query mix: "" or "scale" (Mix), "product" (ProductMix)
 	Facets       bool               `json:"facets,omitempty"`
 	OpenSec      float64            `json:"open_sec,omitempty"`
 	FirstSec     float64            `json:"first_query_sec,omitempty"` // the first search after open: match-all with every facet
@@ -142,7 +143,11 @@ func ReadJSON(r io.Reader) ([]*Result, error) {
 func PrintTable(w io.Writer, results ...*Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range results {
-		fmt.Fprintf(tw, "== %s %s, %d records\n", r.Tool, r.Phase, r.Records)
+		mix := ""
+		if r.Mix != "" && r.Mix != MixScale {
+			mix = ", " + r.Mix + " mix"
+		}
+		fmt.Fprintf(tw, "== %s %s, %d records%s\n", r.Tool, r.Phase, r.Records, mix)
 		row := func(k, format string, args ...any) {
 			fmt.Fprintf(tw, "  %s\t"+format+"\n", append([]any{k}, args...)...)
 		}

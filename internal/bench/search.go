@@ -18,6 +18,7 @@ type SearchConfig struct {
 	N          int    // queries measured
 	Warmup     int    // queries run first and not measured
 	Facets     bool   // add the filtered classes to the mix
+	Mix        string // MixScale (default) or MixProduct
 	Seed       uint64 // of the query mix
 	CPUProfile string // write a CPU profile of the measured queries here
 }
@@ -113,7 +114,11 @@ func Search(ctx context.Context, cfg SearchConfig, out io.Writer) (*Result, erro
 		return nil, fmt.Errorf("facets for the query mix: %w", err)
 	}
 	res.FirstSec = time.Since(t0).Seconds()
-	queries := Mix(cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, VocabFromFacets(all.Facets))
+	queries, err := MixQueries(cfg.Mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, VocabFromFacets(all.Facets))
+	if err != nil {
+		return nil, err
+	}
+	res.Mix = cfg.Mix
 	err = runMix(ctx, queries, cfg.Warmup, cfg.CPUProfile, func(ctx context.Context, q Query) (outcome, error) {
 		r, err := ix.Search(ctx, q.Request())
 		if err != nil {

@@ -1,0 +1,52 @@
+package index
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkSearchClasses measures the query classes of the scale study
+// (internal/bench's mix) on 10k synthetic records, one shard as served at
+// that size: a common word, a quoted phrase (the positions of each
+// candidate checked, phrase.go), and selective filters over a common word
+// or phrase (driven from the filters' documents, collect.go).
+//
+//	go test ./index -run XXX -bench SearchClasses -benchtime 200x
+func BenchmarkSearchClasses(b *testing.B) {
+	ix := synthIndex(b, 10000)
+	ctx := context.Background()
+	all, err := ix.Search(ctx, Request{Query: "条约"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	state := all.Facets.State[0].Value
+	year := all.Facets.Year[len(all.Facets.Year)/2].Value
+	month := year + "-09"
+	cases := []struct {
+		name string
+		req  Request
+	}{
+		{"common-word", Request{Query: "条约"}},
+		{"phrase", Request{Query: `"全面禁止核试验条约"`}},
+		{"phrase-rare", Request{Query: `"第十四条协调员"`}},
+		{"word+section+month", Request{Query: "条约", Section: []string{"1(a)"}, Months: []string{month}}},
+		{"phrase+section+month", Request{Query: `"全面禁止核试验条约"`, Section: []string{"1(a)"}, Months: []string{month}}},
+		{"word+state", Request{Query: "批准", States: []string{state}}},
+		{"word+state+year", Request{Query: "会议", States: []string{state}, Years: []string{year}}},
+		{"single-character", Request{Query: "核"}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			res, err := ix.Search(ctx, c.req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := ix.Search(ctx, c.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(res.Total), "hits")
+		})
+	}
+}

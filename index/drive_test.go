@@ -1,0 +1,64 @@
+package index
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+// TestFilterDrivenSearchIsExact: a search driven from its filters' documents
+// (collect skips the text searcher to them) returns the same total, page,
+// scores and disjunctive facet counts as one visiting every match.
+func TestFilterDrivenSearchIsExact(t *testing.T) {
+	ix := synthIndexShards(t, 3000, 2) // the span of years is the shards' together
+	ctx := context.Background()
+	all, err := ix.Search(ctx, Request{Query: "条约"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, st2 := all.Facets.State[0].Value, all.Facets.State[1].Value
+	year := all.Facets.Year[len(all.Facets.Year)/2].Value
+	months := []string{year + "-03", year + "-06", year + "-09", year + "-12"}
+	cases := []struct {
+		name string
+		req  Request
+	}{
+		{"word, section and year", Request{Query: "条约", Section: []string{"1(a)"}, Years: []string{year}}},
+		{"phrase, section and month", Request{Query: `"全面禁止核试验条约"`, Section: []string{"1(a)", "2(a)"}, Months: months}},
+		{"word, two states and a section, page 2", Request{Query: "会议", States: []string{st1, st2}, Section: []string{"1(b)", "2(a)"}, Page: 2, Size: 5}},
+		{"three filters, newest first", Request{Query: "批准", States: []string{st1}, Section: []string{"1(a)"}, Years: []string{year}, Sort: SortNewest}},
+		{"section-only ranking", Request{Query: "附件2国家", Section: []string{"1(a)"}, Years: []string{year}}},
+		{"one state", Request{Query: "条约", States: []string{st2}}},
+		{"one year, relevance ties", Request{Query: "合作", Years: []string{year}, Size: 50}},
+		{"nothing passes", Request{Query: "条约", States: []string{st1}, Years: []string{"1900"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			driveByFilters = false
+			want, err := ix.Search(ctx, c.req)
+			driveByFilters = true
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ix.Search(ctx, c.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != want.Total {
+				t.Fatalf("total %d, visiting every match %d", got.Total, want.Total)
+			}
+			if len(got.Hits) != len(want.Hits) {
+				t.Fatalf("%d hits, visiting every match %d", len(got.Hits), len(want.Hits))
+			}
+			for i := range got.Hits {
+				if got.Hits[i].Record.ID != want.Hits[i].Record.ID || got.Hits[i].Score != want.Hits[i].Score {
+					t.Errorf("hit %d: %s %v, visiting every match %s %v", i, got.Hits[i].Record.ID, got.Hits[i].Score, want.Hits[i].Record.ID, want.Hits[i].Score)
+				}
+			}
+			if !reflect.DeepEqual(got.Facets, want.Facets) {
+				t.Errorf("facets differ:\n got %+v\nwant %+v", got.Facets, want.Facets)
+			}
+			t.Logf("total %d", got.Total)
+		})
+	}
+}

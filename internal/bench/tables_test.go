@@ -1,0 +1,51 @@
+package bench
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestTablesRewriteOnlyTheirSection(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run.jsonl")
+	ours := newResult(ToolOurs, PhaseSearch, 10000)
+	ours.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 2, P99: 5}}
+	ours.Overall = &Summary{N: 10, P50: 2, P99: 5}
+	bleve := newResult(ToolBleve, PhaseSearch, 10000)
+	bleve.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 4, P99: 20}}
+	bleve.Overall = &Summary{N: 10, P50: 4, P99: 20}
+	load := newResult(ToolOurs, PhaseLoad, 10000)
+	load.Mix, load.Clients, load.RPS, load.Overall = MixProduct, 16, 1300, &Summary{N: 100, P50: 1.5, P99: 9}
+	floor := newResult(ToolFloor, PhaseLoad, 10000)
+	floor.Mix, floor.Clients, floor.RPS, floor.Overall = MixProduct, 16, 39000, &Summary{N: 100, P50: 0.3, P99: 1}
+	if err := AppendJSON(run, ours, bleve, load, floor); err != nil {
+		t.Fatal(err)
+	}
+	doc := filepath.Join(dir, "PERF.md")
+	before, after := "# Perf\n\nhand-written\n\n", "\n\nmore by hand\n"
+	if err := os.WriteFile(doc, []byte(before+TablesBegin+"\nold\n"+TablesEnd+after), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Tables(run, doc); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(doc)
+	got := string(data)
+	for _, want := range []string{before + TablesBegin, TablesEnd + after, "| 10000 | phrase | 2.00 | 5.00 | 4.00 | 20.00 | 2.0× | 4.0× |",
+		"| 10000 | product | 16 | 1300 | 1.50 | 9.00 |", "| 39000 | 0.30 | 5.0× | 30.0× |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "\nold\n") {
+		t.Error("the old section is still there")
+	}
+	if err := os.WriteFile(doc, []byte("no markers"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Tables(run, doc); err == nil {
+		t.Error("a document without the markers is accepted")
+	}
+}
