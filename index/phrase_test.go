@@ -75,8 +75,12 @@ func TestAdjacentQueryMatchesPhraseQuery(t *testing.T) {
 // runQuery returns doc → score of q's matches: all of them, or, with
 // targets, the first match at or after each target.
 func runQuery(t *testing.T, r bindex.IndexReader, ix *Index, q query.Query, targets []uint64) map[uint64]float64 {
+	return runQueryIn(context.Background(), t, r, ix, q, targets)
+}
+
+func runQueryIn(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Index, q query.Query, targets []uint64) map[uint64]float64 {
 	t.Helper()
-	s, err := q.Searcher(context.Background(), r, ix.mapping, search.SearcherOptions{})
+	s, err := q.Searcher(ctx, r, ix.mapping, search.SearcherOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
