@@ -357,25 +357,33 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		out.top = top.sorted()
 		return out, nil
 	}
+	if err := nextOver(ctx, s, sctx, visit); err != nil {
+		return nil, err
+	}
+	out.top = top.sorted()
+	return out, nil
+}
+
+// nextOver calls visit for every match of s, in document order, checking
+// for cancellation every checkEvery matches.
+func nextOver(ctx context.Context, s search.Searcher, sctx *search.SearchContext, visit func(*search.DocumentMatch) error) error {
 	for i := 0; ; i++ {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		dm, err := s.Next(sctx)
 		if err != nil {
-			return nil, fmt.Errorf("searcher: %w", err)
+			return fmt.Errorf("searcher: %w", err)
 		}
 		if dm == nil {
-			break
+			return nil
 		}
 		if err := visit(dm); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	out.top = top.sorted()
-	return out, nil
 }
 
 // advanceOver calls visit for each of docs (ascending) that s matches,
@@ -468,21 +476,7 @@ func (ix *Index) collectRest(ctx context.Context, cols *columns, q query.Query, 
 	if docs := f.failingOne(cols, inSpan, s.Count()/driveFactor); docs != nil {
 		return advanceOver(ctx, s, sctx, docs, visit)
 	}
-	for i := 0; ; i++ {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return fmt.Errorf("searcher: %w", err)
-		}
-		if dm == nil {
-			return nil
-		}
-		visit(dm)
-	}
+	return nextOver(ctx, s, sctx, visit)
 }
 
 // touches reports whether a document of years ys has one in the set; never

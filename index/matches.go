@@ -43,24 +43,13 @@ func (ix *Index) eachMatch(ctx context.Context, cols *columns, q query.Query, f 
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-	for i := 0; ; i++ {
-		if i%checkEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		dm, err := s.Next(sctx)
-		if err != nil {
-			return fmt.Errorf("searcher: %w", err)
-		}
-		if dm == nil {
-			return nil
-		}
+	return nextOver(ctx, s, sctx, func(dm *search.DocumentMatch) error {
 		if doc := dm.IndexInternalID.Value(); doc < n {
 			visit(doc)
 		}
 		sctx.DocumentMatchPool.Put(dm)
-	}
+		return nil
+	})
 }
 
 // pinned is every shard's snapshot and columns, held for one call.
