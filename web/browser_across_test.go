@@ -2,24 +2,18 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"ctbtsearch/index"
-	"ctbtsearch/internal/testutil"
 )
 
 // TestBrowserAcrossYears walks the path of following states across the
@@ -42,68 +36,7 @@ func TestBrowserAcrossYears(t *testing.T) {
 
 	srv := httptest.NewServer(New(ix, Options{}))
 	defer srv.Close()
-	var browserOut testutil.SyncBuffer
-	defer func() {
-		if t.Failed() {
-			t.Logf("Chromium output (D-Bus complaints left out):\n%s", withoutDBus(browserOut.String()))
-		}
-	}()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-		chromedp.CombinedOutput(&browserOut),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer func() {
-		if err := chromedp.Cancel(bctx); err != nil {
-			t.Logf("closing Chromium: %v", err)
-		}
-		cancelBrowser()
-	}()
-	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("starting %s: %v", browser, err)
-	}
-	var (
-		mu       sync.Mutex
-		pageErrs []string
-	)
-	if err := chromedp.Listen(bctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.EntryLevelError {
-				pageErrs = append(pageErrs, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
-			}
-		case *cdpruntime.EventExceptionThrown:
-			pageErrs = append(pageErrs, "exception: "+ev.ExceptionDetails.Text)
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range pageErrs {
-			t.Errorf("page reported an error: %s", e)
-		}
-	}()
+	bctx := startChromium(t, ctx, browser, 1280, 900)
 
 	navigate := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
