@@ -2,9 +2,9 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -123,14 +123,9 @@ func toCompareJSON(cmp *index.Comparison) compareJSON {
 	}
 	for _, p := range cmp.Pairs {
 		out.Pairs = append(out.Pairs, pairJSON{State: p.State, StateCode: p.StateCode, Kind: p.Kind,
-			Similarity: roundTo(p.Similarity, 3), A: pairSide(p.A), B: pairSide(p.B)})
+			Similarity: math.Round(p.Similarity*1000) / 1000, A: pairSide(p.A), B: pairSide(p.B)})
 	}
 	return out
-}
-
-func roundTo(x float64, digits int) float64 {
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', digits, 64), 64)
-	return f
 }
 
 func (s *server) apiCompare(c echo.Context) error {
