@@ -102,12 +102,5 @@ func markWhole(text string, m marks) string {
 
 // RecordDetail returns a record with its context from the current generation.
 func (l *Live) RecordDetail(ctx context.Context, id, query string) (RecordDetail, error) {
-	g, err := l.acquire()
-	if err != nil {
-		return RecordDetail{}, err
-	}
-	defer g.inFlight.Done()
-	d, err := g.ix.RecordDetail(ctx, id, query)
-	l.noteFailure(g, err)
-	return d, err
+	return read(l, func(ix *Index) (RecordDetail, error) { return ix.RecordDetail(ctx, id, query) })
 }

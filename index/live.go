@@ -263,28 +263,29 @@ func (l *Live) Close() error {
 	return g.ix.Close()
 }
 
-// Search runs req on the current generation.
-func (l *Live) Search(ctx context.Context, req Request) (*Result, error) {
+// read runs one read on the current generation, keeping the generation open
+// until it is done, and marks the generation damaged when the read found it
+// so (noteFailure): every read that can touch index files goes through here.
+func read[T any](l *Live, f func(*Index) (T, error)) (T, error) {
 	g, err := l.acquire()
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	defer g.inFlight.Done()
-	res, err := g.ix.Search(ctx, req)
+	res, err := f(g.ix)
 	l.noteFailure(g, err)
 	return res, err
 }
 
+// Search runs req on the current generation.
+func (l *Live) Search(ctx context.Context, req Request) (*Result, error) {
+	return read(l, func(ix *Index) (*Result, error) { return ix.Search(ctx, req) })
+}
+
 // Record returns one record from the current generation.
 func (l *Live) Record(ctx context.Context, id string) (report.Record, error) {
-	g, err := l.acquire()
-	if err != nil {
-		return report.Record{}, err
-	}
-	defer g.inFlight.Done()
-	rec, err := g.ix.Record(ctx, id)
-	l.noteFailure(g, err)
-	return rec, err
+	return read(l, func(ix *Index) (report.Record, error) { return ix.Record(ctx, id) })
 }
 
 // Export streams matching records from the current generation.
@@ -337,36 +338,15 @@ func (l *Live) Reports() []ReportInfo {
 
 // Overview computes the state × report matrix on the current generation.
 func (l *Live) Overview(ctx context.Context, req OverviewRequest) (*Overview, error) {
-	g, err := l.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer g.inFlight.Done()
-	res, err := g.ix.Overview(ctx, req)
-	l.noteFailure(g, err)
-	return res, err
+	return read(l, func(ix *Index) (*Overview, error) { return ix.Overview(ctx, req) })
 }
 
 // StateHistory gathers a state's records on the current generation.
 func (l *Live) StateHistory(ctx context.Context, code string) (*StateHistory, error) {
-	g, err := l.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer g.inFlight.Done()
-	res, err := g.ix.StateHistory(ctx, code)
-	l.noteFailure(g, err)
-	return res, err
+	return read(l, func(ix *Index) (*StateHistory, error) { return ix.StateHistory(ctx, code) })
 }
 
 // Compare sets two reports of the current generation side by side.
 func (l *Live) Compare(ctx context.Context, a, b string) (*Comparison, error) {
-	g, err := l.acquire()
-	if err != nil {
-		return nil, err
-	}
-	defer g.inFlight.Done()
-	res, err := g.ix.Compare(ctx, a, b)
-	l.noteFailure(g, err)
-	return res, err
+	return read(l, func(ix *Index) (*Comparison, error) { return ix.Compare(ctx, a, b) })
 }
