@@ -128,7 +128,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (_ *Result, err error)
 	if from < len(m.top) {
 		for _, c := range m.top[from:] {
 			if err := ctx.Err(); err != nil {
-				return nil, err // marking a page of long hits for a long query takes a while
+				return nil, fmt.Errorf("search: %w", err) // marking a page of long hits for a long query takes a while
 			}
 			rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
 			if err != nil {
