@@ -35,18 +35,29 @@ func BenchmarkSearchClasses(b *testing.B) {
 		{"word+state+year", Request{Query: "会议", States: []string{state}, Years: []string{year}}},
 		{"single-character", Request{Query: "核"}},
 	}
-	for _, c := range cases {
-		b.Run(c.name, func(b *testing.B) {
-			res, err := ix.Search(ctx, c.req)
-			if err != nil {
-				b.Fatal(err)
+	// Each case cold (the match cache off: Bleve's searchers every time)
+	// and +cached (the text's matches from the cache, as a reader's next
+	// page or filter gets them).
+	for _, cached := range []bool{false, true} {
+		for _, c := range cases {
+			name := c.name
+			ix.SetMatchCache(0)
+			if cached {
+				name += "+cached"
+				ix.SetMatchCache(DefaultMatchCacheBytes)
 			}
-			for b.Loop() {
-				if _, err := ix.Search(ctx, c.req); err != nil {
+			b.Run(name, func(b *testing.B) {
+				res, err := ix.Search(ctx, c.req)
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.ReportMetric(float64(res.Total), "hits")
-		})
+				for b.Loop() {
+					if _, err := ix.Search(ctx, c.req); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.Total), "hits")
+			})
+		}
 	}
 }

@@ -40,6 +40,7 @@ func (sh *shard) snapshot(ctx context.Context) (*columns, func(), error) {
 		r.Close()
 		return nil, nil, err
 	}
+	cols.matches.Store(newMatchCache(sh.matchBudget.Load()))
 	old := sh.cols
 	oldUsers := sh.colUsers
 	sh.cols = cols
@@ -211,7 +212,11 @@ const checkEvery = 1024
 // documents in order), asked only about documents of ownSections, the
 // sections q can match through, and the matches it lacks are marked
 // section-only.
-func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, ownSections []bool, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
+//
+// key names q's matches in the snapshot's match cache ("": not cached):
+// when they are there, no searcher is built; when they are not and every
+// match is walked, they are stored.
+func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, key string, ownSections []bool, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
 	out := &collection{firstYear: -1, lastYear: -1}
 	if wantFacets {
 		out.yearCount = make([]int, len(cols.years))
@@ -282,8 +287,28 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		return out, nil
 	}
 
+	scored := sortBy == SortRelevance
+	if ml := cols.matches.Load().get(key, scored); ml != nil {
+		var id bindex.IndexInternalID
+		for i, doc := range ml.docs {
+			if i%(16*checkEvery) == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			score := 0.0
+			if scored {
+				score = ml.scores[i]
+			}
+			id = bindex.NewIndexInternalID(id[:0], uint64(doc))
+			tally(uint64(doc), id, score, ml.isSectionOnly(i))
+		}
+		out.top = top.sorted()
+		return out, nil
+	}
+
 	opts := search.SearcherOptions{}
-	if sortBy != SortRelevance {
+	if !scored {
 		opts.Score = "none"
 	}
 	// Bleve's own search passes the mapping's scoring model this way; a
@@ -327,6 +352,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 			return next == doc, nil
 		}
 	}
+	var rec *matchRecorder // set when every match is walked
 	visit := func(dm *search.DocumentMatch) error {
 		// A document added after the columns were read cannot be counted;
 		// it cannot happen on a snapshot, which never changes.
@@ -339,6 +365,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 				}
 				sectionOnly = !in
 			}
+			rec.add(doc, dm.Score, scored, sectionOnly)
 			tally(doc, dm.IndexInternalID, dm.Score, sectionOnly)
 		}
 		sctx.DocumentMatchPool.Put(dm)
@@ -357,9 +384,12 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		out.top = top.sorted()
 		return out, nil
 	}
+	cache := cols.matches.Load()
+	rec = cache.recorder(key)
 	if err := nextOver(ctx, s, sctx, visit); err != nil {
 		return nil, err
 	}
+	cache.put(key, scored, rec)
 	out.top = top.sorted()
 	return out, nil
 }

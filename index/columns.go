@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2/numeric"
@@ -41,6 +42,8 @@ type columns struct {
 
 	charMu sync.Mutex
 	chars  map[string]*charTermIndex // text field → its characters' terms, built on first use (chars.go)
+
+	matches atomic.Pointer[matchCache] // queries' matches on this snapshot (matchcache.go); nil: none kept
 }
 
 const noValue = -1

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
@@ -80,6 +81,28 @@ type shard struct {
 	colMu    sync.Mutex
 	cols     *columns        // of the latest snapshot searched
 	colUsers *sync.WaitGroup // searches using cols
+
+	matchBudget atomic.Int64 // bytes of the match cache of each new snapshot (SetMatchCache)
+}
+
+func newShard(bi bleve.Index) *shard {
+	sh := &shard{bi: bi}
+	sh.matchBudget.Store(DefaultMatchCacheBytes / 2) // an index has one or two shards (ShardsFor)
+	return sh
+}
+
+// SetMatchCache bounds the match cache (matchcache.go) of the index to
+// bytes over all its shards, emptying it; 0 turns it off.
+func (ix *Index) SetMatchCache(bytes int64) {
+	for _, sh := range ix.shards {
+		b := bytes / int64(len(ix.shards))
+		sh.matchBudget.Store(b)
+		sh.colMu.Lock()
+		if sh.cols != nil {
+			sh.cols.matches.Store(newMatchCache(b))
+		}
+		sh.colMu.Unlock()
+	}
 }
 
 // ShardsFor is how many shards an index of n records gets. Large indexes
@@ -166,7 +189,7 @@ func NewMemoryShards(shards int) (*Index, error) {
 			ix.Close()
 			return nil, fmt.Errorf("new memory index: %w", err)
 		}
-		ix.shards = append(ix.shards, &shard{bi: bi})
+		ix.shards = append(ix.shards, newShard(bi))
 	}
 	return ix, nil
 }
@@ -192,7 +215,7 @@ func Create(dir string, shards int) (*Index, error) {
 			ix.Close()
 			return nil, fmt.Errorf("create index %s: %w", dir, err)
 		}
-		ix.shards = append(ix.shards, &shard{bi: bi})
+		ix.shards = append(ix.shards, newShard(bi))
 	}
 	return ix, nil
 }
@@ -243,7 +266,7 @@ func open(dir string) (*Index, error) {
 			}
 			ix = newIndex(m, true)
 		}
-		ix.shards = append(ix.shards, &shard{bi: bi})
+		ix.shards = append(ix.shards, newShard(bi))
 	}
 	raw, err := ix.shards[0].bi.GetInternal(reportsKey)
 	if err != nil {

@@ -37,6 +37,11 @@ type plan struct {
 	// marked in hits too (《条约》 for CTBT).
 	conceptMarks []string
 	expansions   []Expansion
+	// key names the matches of query and own in the match cache: the
+	// query as typed, and the titles looked up for resolution symbols in
+	// it (read from the index, so they could change with a shard's
+	// snapshot). "" when the plan is not to be cached.
+	key string
 }
 
 // term is one word, phrase or field clause of a query, resolved.
@@ -167,7 +172,11 @@ func (ix *Index) compile(ctx context.Context, req *Request) (*plan, error) {
 	if len(must) == 0 {
 		must = append(must, query.NewMatchAllQuery())
 	}
-	p.query = query.NewBooleanQuery(must, should, mustNot)
+	bq := query.NewBooleanQuery(must, should, mustNot)
+	if bq.Should != nil {
+		bq.Should = forwardOnlyQuery{bq.Should} // forward.go: driven searches advance it
+	}
+	p.query = bq
 	if len(sections) > 0 && len(p.groups) <= maxOwnGroups {
 		for _, code := range SectionCodes {
 			if sections[code] {
@@ -180,6 +189,17 @@ func (ix *Index) compile(ctx context.Context, req *Request) (*plan, error) {
 		}
 		p.own = query.NewBooleanQuery(ownMust, nil, nil)
 	}
+	var key strings.Builder
+	key.WriteString(strings.TrimSpace(req.Query))
+	for _, g := range p.groups {
+		for _, t := range g {
+			for _, r := range t.related {
+				key.WriteString("\x00")
+				key.WriteString(r)
+			}
+		}
+	}
+	p.key = key.String()
 	return p, nil
 }
 

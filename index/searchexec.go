@@ -190,7 +190,7 @@ func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wa
 			if r.err != nil {
 				return
 			}
-			r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, valueSet(r.cols.sections, p.ownSections), ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
+			r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, p.key, valueSet(r.cols.sections, p.ownSections), ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
 		}()
 	}
 	wg.Wait()

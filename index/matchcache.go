@@ -1,0 +1,169 @@
+package index
+
+import (
+	"container/list"
+	"slices"
+	"sync"
+)
+
+// The match cache keeps, per shard snapshot, the documents a query's text
+// matches and their scores. What a search costs is Bleve's walk of every
+// match of the text (at a million records a common word matches hundreds of
+// thousands; docs/PERFORMANCE.md), and what readers do after typing a query
+// is narrow it: a state, a section, a month, the next page, another sort.
+// Every one of those requests has the same text, so its matches come from
+// the cache and only the filters, facets and the page are made again — a
+// few nanoseconds per match instead of Bleve's searchers. The most common
+// words are both the most expensive and the most often typed, so they are
+// also the ones that stay cached.
+//
+// A snapshot never changes, so entries never go stale: they belong to the
+// columns of one snapshot and go with them. The cache is bounded in bytes
+// and evicts the least recently used entry.
+
+// DefaultMatchCacheBytes bounds the match cache of an index, over all its
+// shards. An entry costs 12 bytes per matching record (document number and
+// score): the product's ten common queries over a million synthetic records
+// hold about 40 MiB.
+const DefaultMatchCacheBytes = 64 << 20
+
+// matchEntryShare: one entry may take at most this share of a shard's
+// budget, so a single match-everything query cannot flush the rest.
+const matchEntryShare = 4
+
+// matchList is the matches of a query's text on one snapshot, ascending by
+// document number.
+type matchList struct {
+	docs   []uint32
+	scores []float64 // by position; nil when the walk was not scored
+	// sectionOnly marks, by position, matches through the section alone
+	// (plan.own); nil when there are none.
+	sectionOnly []uint64
+}
+
+func (m *matchList) bytes() int64 {
+	return int64(4*cap(m.docs) + 8*cap(m.scores) + 8*cap(m.sectionOnly) + 128)
+}
+
+func (m *matchList) isSectionOnly(i int) bool {
+	return m.sectionOnly != nil && m.sectionOnly[i/64]&(1<<(i%64)) != 0
+}
+
+// matchRecorder builds a matchList during a walk, giving up once it is
+// larger than limit bytes.
+type matchRecorder struct {
+	list  matchList
+	limit int64
+	over  bool
+}
+
+func (r *matchRecorder) add(doc uint64, score float64, scored, sectionOnly bool) {
+	if r == nil || r.over {
+		return
+	}
+	i := len(r.list.docs)
+	r.list.docs = append(r.list.docs, uint32(doc))
+	if scored {
+		r.list.scores = append(r.list.scores, score)
+	}
+	if sectionOnly {
+		for len(r.list.sectionOnly) <= i/64 {
+			r.list.sectionOnly = append(r.list.sectionOnly, 0)
+		}
+		r.list.sectionOnly[i/64] |= 1 << (i % 64)
+	}
+	if i%4096 == 0 && r.list.bytes() > r.limit {
+		r.over = true
+		r.list = matchList{}
+	}
+}
+
+// matchCache is an LRU of match lists by key, bounded in bytes.
+type matchCache struct {
+	mu      sync.Mutex
+	budget  int64
+	used    int64
+	order   *list.List // of *matchEntry, most recently used first
+	entries map[string]*list.Element
+}
+
+type matchEntry struct {
+	key  string
+	list *matchList
+}
+
+func newMatchCache(budget int64) *matchCache {
+	if budget <= 0 {
+		return nil
+	}
+	return &matchCache{budget: budget, order: list.New(), entries: map[string]*list.Element{}}
+}
+
+// matchKey names a query's matches: the plan's key, and whether they carry
+// scores.
+func matchKey(planKey string, scored bool) string {
+	if scored {
+		return "s\x00" + planKey
+	}
+	return "u\x00" + planKey
+}
+
+// get returns the cached matches of planKey, scored if scored is set (a
+// scored list also serves an unscored request), or nil.
+func (c *matchCache) get(planKey string, scored bool) *matchList {
+	if c == nil || planKey == "" {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keys := []string{matchKey(planKey, true)}
+	if !scored {
+		keys = append(keys, matchKey(planKey, false))
+	}
+	for _, k := range keys {
+		if e, ok := c.entries[k]; ok {
+			c.order.MoveToFront(e)
+			return e.Value.(*matchEntry).list
+		}
+	}
+	return nil
+}
+
+// recorder returns a recorder for a walk whose matches may be cached, or
+// nil when nothing is to be recorded.
+func (c *matchCache) recorder(planKey string) *matchRecorder {
+	if c == nil || planKey == "" {
+		return nil
+	}
+	return &matchRecorder{limit: c.budget / matchEntryShare}
+}
+
+// put stores what r recorded for planKey, evicting the least recently used
+// entries to stay within the budget.
+func (c *matchCache) put(planKey string, scored bool, r *matchRecorder) {
+	if c == nil || r == nil || r.over {
+		return
+	}
+	// Exact-sized copies: appending left up to twice the room needed.
+	l := matchList{docs: slices.Clone(r.list.docs), scores: slices.Clone(r.list.scores), sectionOnly: slices.Clone(r.list.sectionOnly)}
+	if l.bytes() > c.budget/matchEntryShare {
+		return
+	}
+	key := matchKey(planKey, scored)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok {
+		c.used -= e.Value.(*matchEntry).list.bytes()
+		c.order.Remove(e)
+		delete(c.entries, key)
+	}
+	for c.used+l.bytes() > c.budget && c.order.Len() > 0 {
+		last := c.order.Back()
+		ent := last.Value.(*matchEntry)
+		c.used -= ent.list.bytes()
+		c.order.Remove(last)
+		delete(c.entries, ent.key)
+	}
+	c.entries[key] = c.order.PushFront(&matchEntry{key: key, list: &l})
+	c.used += l.bytes()
+}

@@ -1,0 +1,156 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// TestMatchCacheIsExact: searches answered from the match cache — by the
+// same request again, or by one narrowing, paging or sorting the same text
+// differently — return what searching without the cache returns: totals,
+// pages with scores and section-only flags, every facet and the span.
+func TestMatchCacheIsExact(t *testing.T) {
+	ix := synthIndexShards(t, 3000, 2)
+	ctx := context.Background()
+	all, err := ix.Search(ctx, Request{Query: "条约"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, st2 := all.Facets.State[0].Value, all.Facets.State[1].Value
+	year := all.Facets.Year[len(all.Facets.Year)/2].Value
+	texts := []string{"条约", `"全面禁止核试验条约"`, "附件2国家", "附件2 国家", "核试验 OR 讲习班", "条约 -批准", "核", "CTBT", "部长级会议"}
+	narrowings := []struct {
+		name string
+		req  Request
+	}{
+		{"as typed", Request{}},
+		{"page 2", Request{Page: 2, Size: 7}},
+		{"newest", Request{Sort: SortNewest}},
+		{"oldest, page 3", Request{Sort: SortOldest, Page: 3, Size: 5}},
+		{"state", Request{States: []string{st1}}},
+		{"two states and a section", Request{States: []string{st1, st2}, Section: []string{"1(a)", "2(a)"}}},
+		{"section and year", Request{Section: []string{"1(a)"}, Years: []string{year}}},
+		{"section and months", Request{Section: []string{"1(a)", "1(b)"}, Months: []string{year + "-03", year + "-09"}}},
+		{"nothing passes", Request{States: []string{st1}, Years: []string{"1900"}}},
+	}
+	var reqs []Request
+	for _, text := range texts {
+		for _, n := range narrowings {
+			r := n.req
+			r.Query = text
+			reqs = append(reqs, r)
+		}
+	}
+	ix.SetMatchCache(0)
+	want := make([]*Result, len(reqs))
+	for i, r := range reqs {
+		if want[i], err = ix.Search(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ix.SetMatchCache(DefaultMatchCacheBytes)
+	// Twice over: the first round fills the cache with whichever request of
+	// a text comes first, the second answers every request from it.
+	for round := 1; round <= 2; round++ {
+		for i, r := range reqs {
+			t.Run(fmt.Sprintf("round %d/%s/%s", round, r.Query, narrowings[i%len(narrowings)].name), func(t *testing.T) {
+				got, err := ix.Search(ctx, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameResult(t, got, want[i])
+			})
+		}
+	}
+	cached := 0
+	for _, sh := range ix.shards {
+		c := sh.cols.matches.Load()
+		c.mu.Lock()
+		cached += len(c.entries)
+		c.mu.Unlock()
+	}
+	// One list per text and shard: "as typed" comes first, and its scored
+	// list serves the requests sorted by date too.
+	if want := len(texts) * len(ix.shards); cached != want {
+		t.Errorf("%d lists cached, want %d (one per text and shard)", cached, want)
+	}
+}
+
+// TestMatchCacheKeepsNothingOfACancelledWalk: a search stopped by its
+// context leaves no partial list behind for the next one to read.
+func TestMatchCacheKeepsNothingOfACancelledWalk(t *testing.T) {
+	ix := synthIndexShards(t, 500, 1)
+	if _, err := ix.Search(context.Background(), Request{Query: "会议"}); err != nil {
+		t.Fatal(err)
+	}
+	ix.SetMatchCache(DefaultMatchCacheBytes)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ix.Search(ctx, Request{Query: "条约"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled search: error %v, want context.Canceled", err)
+	}
+	if l := ix.shards[0].cols.matches.Load().get("条约", true); l != nil {
+		t.Errorf("a cancelled walk left %d matches in the cache", len(l.docs))
+	}
+}
+
+func TestMatchCacheLRU(t *testing.T) {
+	list := func(n int, scored bool) *matchRecorder {
+		r := &matchRecorder{limit: 1 << 30}
+		for i := range n {
+			r.add(uint64(i), float64(i), scored, i%3 == 0)
+		}
+		return r
+	}
+	size := (&matchList{docs: make([]uint32, 100), scores: make([]float64, 100), sectionOnly: make([]uint64, 2)}).bytes()
+	c := newMatchCache(4*size + size/2) // room for four lists of 100
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.put(k, true, list(100, true))
+	}
+	if c.get("a", true) == nil { // a is now the most recently used
+		t.Fatal("a: not cached")
+	}
+	c.put("e", true, list(100, true)) // evicts b, the least recently used
+	if c.get("b", true) != nil {
+		t.Error("b: still cached after e was put; the least recently used should go")
+	}
+	for _, k := range []string{"a", "c", "d", "e"} {
+		if c.get(k, true) == nil {
+			t.Errorf("%s: evicted, though b was older", k)
+		}
+	}
+	if c.used > c.budget {
+		t.Errorf("%d bytes used, budget %d", c.used, c.budget)
+	}
+
+	l := c.get("e", false)
+	if l == nil {
+		t.Fatal("an unscored request is not served by the scored list")
+	}
+	if !l.isSectionOnly(0) || l.isSectionOnly(1) || !l.isSectionOnly(99) || l.scores[42] != 42 {
+		t.Errorf("list read back wrong: section-only %v %v %v, score %v", l.isSectionOnly(0), l.isSectionOnly(1), l.isSectionOnly(99), l.scores[42])
+	}
+	c.put("u", false, list(100, false))
+	if c.get("u", true) != nil {
+		t.Error("a scored request was served by an unscored list")
+	}
+
+	c.put("big", true, list(300, true)) // more than a quarter of the budget
+	if c.get("big", true) != nil {
+		t.Error("a list larger than an entry's share was cached")
+	}
+	r := &matchRecorder{limit: 2 * size}
+	for i := range 10000 {
+		r.add(uint64(i), 1, true, false)
+	}
+	if !r.over || r.list.docs != nil {
+		t.Errorf("recorder past its limit kept %d matches", len(r.list.docs))
+	}
+	var off *matchCache // SetMatchCache(0)
+	if off.get("a", true) != nil || off.recorder("a") != nil {
+		t.Error("a cache turned off answers")
+	}
+	off.put("a", true, list(1, true))
+}
