@@ -719,14 +719,18 @@ func loadRecordByID(r bindex.IndexReader, ext string) (report.Record, error) {
 	if doc == nil {
 		return report.Record{}, ErrNotFound
 	}
-	var raw string
+	var (
+		rec   report.Record
+		found bool
+	)
 	doc.VisitFields(func(f bindex.Field) {
-		if f.Name() == "record" {
-			raw = string(f.Value())
+		if f.Name() == "record" && !found {
+			found = true
+			rec, err = decodeRecord(f.Value())
 		}
 	})
-	if raw == "" {
+	if !found {
 		return report.Record{}, errors.New("document has no stored record")
 	}
-	return decodeRecord(raw)
+	return rec, err
 }

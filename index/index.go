@@ -5,7 +5,6 @@
 package index
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -577,10 +576,9 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[str
 func seqTerm(seq int) string { return fmt.Sprintf("%07d", seq) }
 
 // decodeRecord reads a record stored as JSON.
-func decodeRecord(raw string) (report.Record, error) {
+func decodeRecord(raw []byte) (report.Record, error) {
 	var r report.Record
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(raw, &r); err != nil {
 		return report.Record{}, fmt.Errorf("stored record: %w", err)
 	}
 	return r, nil

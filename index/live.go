@@ -35,6 +35,8 @@ type Live struct {
 
 	reloadMu sync.Mutex // one reload at a time
 	refused  string     // path of the last generation refused as damaged
+
+	matchCache atomic.Int64 // SetMatchCache's bytes; -1 until set: each index's default
 }
 
 type generation struct {
@@ -64,18 +66,33 @@ func OpenLive(loc string, log *slog.Logger) (*Live, error) {
 		return nil, err
 	}
 	l := &Live{loc: loc, log: log}
+	l.matchCache.Store(-1)
 	l.cur = l.newGeneration(ix, path)
 	return l, nil
 }
 
 func (l *Live) newGeneration(ix *Index, path string) *generation {
 	g := &generation{ix: ix, path: path}
+	if b := l.matchCache.Load(); b >= 0 {
+		ix.SetMatchCache(b)
+	}
 	_, err := os.Stat(filepath.Join(path, manifestName))
 	g.hasManifest = err == nil
 	if !g.hasManifest {
 		l.log.Warn("the index has no manifest (published by an older indexer): damage to its files cannot be detected; run the indexer again", "path", path)
 	}
 	return g
+}
+
+// SetMatchCache bounds the match cache of the index in service and of every
+// index published after it (Index.SetMatchCache); 0 turns it off.
+func (l *Live) SetMatchCache(bytes int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.matchCache.Store(max(bytes, 0))
+	if l.cur != nil {
+		l.cur.ix.SetMatchCache(max(bytes, 0))
+	}
 }
 
 // acquire pins the current generation for one call.

@@ -161,6 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
 		profile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to `FILE`")
 		mix := fs.String("mix", bench.MixScale, "query `MIX`: scale (word lengths, phrases, filters) or product (the product's common queries)")
+		matchCache := fs.Int("match-cache", -1, "match cache in `MIB`; 0 measures the engine cold; negative: the index's default")
 		if err := parse(0, 0); err != nil {
 			return err
 		}
@@ -168,7 +169,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fs.Usage()
 			return errors.New("search: -index is required, -n must be positive")
 		}
-		r, err := bench.Search(ctx, bench.SearchConfig{Index: *loc, N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mix: *mix}, stdout)
+		r, err := bench.Search(ctx, bench.SearchConfig{Index: *loc, N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mix: *mix, MatchCache: *matchCache}, stdout)
 		if err != nil {
 			return err
 		}
@@ -183,8 +184,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		pid := fs.Int("pid", 0, "server process id, to report its RSS")
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
 		mix := fs.String("mix", bench.MixScale, "query `MIX`: scale or product")
+		serverCache := fs.String("server-cache", bench.CacheOn, "the server's match cache, recorded with the results: on, or off when it runs with -match-cache 0")
 		if err := parse(0, 0); err != nil {
 			return err
+		}
+		if *serverCache != bench.CacheOn && *serverCache != bench.CacheOff {
+			return errors.New("load: -server-cache is on or off")
 		}
 		if *target == "" {
 			fs.Usage()
@@ -194,7 +199,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("load: -duration is at most 10m")
 		}
 		rs, err := bench.Load(ctx, bench.LoadConfig{URL: *target, Clients: *clients, Duration: *duration, MaxRequests: *maxReq,
-			Facets: *facets, Floor: *floor, PID: *pid, Seed: *seed, Mix: *mix}, stdout)
+			Facets: *facets, Floor: *floor, PID: *pid, Seed: *seed, Mix: *mix, MatchCache: *serverCache}, stdout)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,7 @@
 //
 // Usage:
 //
-//	search [-index DIR] [-addr HOST:PORT] [-reload DURATION]
+//	search [-index DIR] [-addr HOST:PORT] [-reload DURATION] [-match-cache MIB]
 //
 // Flags (each may also come from the environment; a flag wins):
 //
@@ -12,6 +12,9 @@
 //	-addr    address to listen on (env CTBT_ADDR; default localhost:8080,
 //	         reachable from this machine only; -addr :8080 serves others)
 //	-reload  how often to look for a newly published index (env CTBT_RELOAD; default 2s)
+//	-match-cache  memory for the matches of recent queries, in MiB (env CTBT_MATCH_CACHE;
+//	         default 64; 0 turns it off): a reader's next page, filter or sort of the
+//	         same query is answered from it without searching the text again
 //
 // When the location holds no index yet, search builds one from the sample
 // reports embedded in the binary, so `go run ./cmd/search` serves real
@@ -32,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -57,6 +61,10 @@ const (
 	idleTimeout       = 2 * time.Minute
 	shutdownTimeout   = 15 * time.Second
 )
+
+// maxMatchCacheMiB bounds -match-cache: a typo of a few zeros should not
+// let the cache take the machine.
+const maxMatchCacheMiB = 16 << 10
 
 // Garbage collection settings unless GOGC or GOMEMLIMIT say otherwise. A
 // search makes short-lived garbage and the live heap is small (50 MiB at a
@@ -113,6 +121,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("CTBT_RELOAD: %w", err)
 	}
 	reload := fs.Duration("reload", reloadDefault, "how often to look for a new index (env CTBT_RELOAD)")
+	cacheDefault, err := strconv.Atoi(envOr("CTBT_MATCH_CACHE", strconv.Itoa(index.DefaultMatchCacheBytes>>20)))
+	if err != nil {
+		return fmt.Errorf("CTBT_MATCH_CACHE: %w", err)
+	}
+	matchCache := fs.Int("match-cache", cacheDefault, "MiB for the matches of recent queries; 0: none (env CTBT_MATCH_CACHE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -122,6 +135,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *reload <= 0 {
 		return errors.New("-reload must be positive")
+	}
+	if *matchCache < 0 || *matchCache > maxMatchCacheMiB {
+		return fmt.Errorf("-match-cache must be between 0 and %d MiB", maxMatchCacheMiB)
 	}
 	if *indexDir == "" {
 		if *indexDir, err = index.DefaultLocation(); err != nil {
@@ -135,6 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer live.Close()
+	live.SetMatchCache(int64(*matchCache) << 20)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -29,6 +29,7 @@ type LoadConfig struct {
 	Floor       bool          // also load a trivial in-process Echo handler, the same way
 	PID         int           // the server's process id, to report its memory; 0 for none
 	Seed        uint64        // of the query mix
+	MatchCache  string        // the server's match cache, CacheOn or CacheOff, recorded with the results
 }
 
 // mixLen is how many distinct queries a load cycles through.
@@ -68,7 +69,7 @@ func Load(ctx context.Context, cfg LoadConfig, out io.Writer) ([]*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	res.Tool, res.Records, res.Facets = ToolOurs, records, cfg.Facets
+	res.Tool, res.Records, res.Facets, res.MatchCache = ToolOurs, records, cfg.Facets, cfg.MatchCache
 	if cfg.PID != 0 {
 		after, err := ReadProcMem(cfg.PID)
 		if err != nil {

@@ -32,6 +32,12 @@ const (
 // Result is one measurement. Its JSON form is one line of the results file
 // (-json), which the chart reads; fields that do not apply to the phase are
 // left out.
+// Match cache settings of our engine, as Result.MatchCache records them.
+const (
+	CacheOn  = "on"  // as served: a query's matches kept for its next requests
+	CacheOff = "off" // every search walks its matches (the engine cold)
+)
+
 type Result struct {
 	Time       string `json:"time"`
 	Tool       string `json:"tool"`
@@ -53,6 +59,7 @@ type Result struct {
 
 	// search and load
 	Mix          string             `json:"mix,omitempty"` // the query mix: "" or "scale" (Mix), "product" (ProductMix)
+	MatchCache   string             `json:"match_cache,omitempty"` // ours: CacheOn or CacheOff; "" before it existed (on)
 	Facets       bool               `json:"facets,omitempty"`
 	OpenSec      float64            `json:"open_sec,omitempty"`
 	FirstSec     float64            `json:"first_query_sec,omitempty"` // the first search after open: match-all with every facet

@@ -21,6 +21,10 @@ type SearchConfig struct {
 	Mix        string // MixScale (default) or MixProduct
 	Seed       uint64 // of the query mix
 	CPUProfile string // write a CPU profile of the measured queries here
+	// MatchCache is the match cache in MiB (index.SetMatchCache); negative:
+	// the index's default. 0 measures the engine cold, every search
+	// walking its matches, as plain Bleve does.
+	MatchCache int
 }
 
 // outcome is what one search gave, for the sanity counts.
@@ -102,6 +106,13 @@ func Search(ctx context.Context, cfg SearchConfig, out io.Writer) (*Result, erro
 	defer ix.Close()
 	opened := time.Since(began)
 	res := newResult(ToolOurs, PhaseSearch, int(ix.DocCount()))
+	res.MatchCache = CacheOn
+	if cfg.MatchCache >= 0 {
+		ix.SetMatchCache(int64(cfg.MatchCache) << 20)
+		if cfg.MatchCache == 0 {
+			res.MatchCache = CacheOff
+		}
+	}
 	res.OpenSec = opened.Seconds()
 	res.Facets = cfg.Facets
 	res.Note = "generation " + path

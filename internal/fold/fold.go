@@ -39,13 +39,18 @@ const Version = 3
 // t2s maps traditional characters to simplified ones, one rune to one rune.
 // It is derived once from OpenCC's t2s conversion; characters are converted
 // one per line so that OpenCC's phrase table cannot merge neighbours.
-var t2s = sync.OnceValue(func() map[rune]rune {
+//
+// Only ideographs from hanFirst to hanLast are converted, so the table is a
+// dense array indexed from hanFirst (108 KiB; 0: unchanged): every hit's
+// texts are folded for highlighting, and a map lookup per character was a
+// tenth of a served search's CPU.
+var t2s = sync.OnceValue(func() *[hanLast - hanFirst + 1]rune {
 	cc, err := opencc.New("t2s")
 	if err != nil {
 		panic("fold: loading OpenCC t2s dictionary: " + err.Error())
 	}
 	var b strings.Builder
-	for r := rune(0x3400); r <= 0x9FFF; r++ {
+	for r := rune(hanFirst); r <= hanLast; r++ {
 		b.WriteRune(r)
 		b.WriteByte('\n')
 	}
@@ -53,7 +58,7 @@ var t2s = sync.OnceValue(func() map[rune]rune {
 	if err != nil {
 		panic("fold: OpenCC t2s conversion: " + err.Error())
 	}
-	m := make(map[rune]rune, 4096)
+	tbl := new([hanLast - hanFirst + 1]rune)
 	in := strings.Split(b.String(), "\n")
 	conv := strings.Split(out, "\n")
 	if len(in) != len(conv) {
@@ -65,10 +70,57 @@ var t2s = sync.OnceValue(func() map[rune]rune {
 		}
 		src, _ := utf8.DecodeRuneInString(in[i])
 		dst, _ := utf8.DecodeRuneInString(conv[i])
-		m[src] = dst
+		tbl[src-hanFirst] = dst
 	}
-	return m
+	return tbl
 })
+
+// The ideographs t2s converts: CJK Unified Ideographs Extension A and the
+// CJK Unified Ideographs block. None of them has an NFKC decomposition or a
+// case (TestHanBlockIsNFKCNormal), which gives SearchRunes its fast path.
+const (
+	hanFirst = 0x3400
+	hanLast  = 0x9FFF
+)
+
+// punctFold returns the NFKC form of r when r is Chinese punctuation or a
+// full-width form (，（）：ＣＴＢＴ２) whose form is one rune, else 0. Chinese
+// text has one such rune in every few; through package norm each cost a
+// decomposition and an allocation, a fifth of SearchRunes' time.
+func punctFold(r rune) rune {
+	switch {
+	case r >= 0x3000 && r <= 0x303F:
+		return punctForms()[r-0x3000]
+	case r >= 0xFF00 && r <= 0xFFEF:
+		return punctForms()[r-0xFF00+0x40]
+	}
+	return 0
+}
+
+// punctForms holds punctFold's answers: 0x3000–0x303F, then 0xFF00–0xFFEF.
+var punctForms = sync.OnceValue(func() []rune {
+	out := make([]rune, 0x40+0xF0)
+	for i := range out {
+		r := rune(0x3000 + i)
+		if i >= 0x40 {
+			r = rune(0xFF00 + i - 0x40)
+		}
+		if f := []rune(norm.NFKC.String(string(r))); len(f) == 1 {
+			out[i] = f[0]
+		}
+	}
+	return out
+})
+
+// simplified returns r in simplified script.
+func simplified(r rune) rune {
+	if r >= hanFirst && r <= hanLast {
+		if s := t2s()[r-hanFirst]; s != 0 {
+			return s
+		}
+	}
+	return r
+}
 
 // isIgnorablePunct reports whether r is punctuation that marks up Chinese
 // text without separating words: quotes, book-title marks and brackets.
@@ -90,7 +142,6 @@ type Rune struct {
 
 // SearchRunes computes the search form of s with each rune's source span.
 func SearchRunes(s string) []Rune {
-	tbl := t2s()
 	out := make([]Rune, 0, len(s)/2)
 	var prevSrc rune
 	for i, r := range s {
@@ -110,6 +161,14 @@ func SearchRunes(s string) []Rune {
 			out = append(out, Rune{unicode.ToLower(r), i, end})
 			continue
 		}
+		if r >= hanFirst && r <= hanLast {
+			out = append(out, Rune{simplified(r), i, end})
+			continue
+		}
+		if f := punctFold(r); f != 0 {
+			out = append(out, Rune{unicode.ToLower(simplified(f)), i, end})
+			continue
+		}
 		if unicode.IsSpace(r) {
 			out = append(out, Rune{' ', i, end})
 			continue
@@ -121,10 +180,7 @@ func SearchRunes(s string) []Rune {
 			folded = norm.NFKC.Bytes(folded)
 		}
 		for _, fr := range string(folded) {
-			if t, ok := tbl[fr]; ok {
-				fr = t
-			}
-			out = append(out, Rune{unicode.ToLower(fr), i, end})
+			out = append(out, Rune{unicode.ToLower(simplified(fr)), i, end})
 		}
 	}
 	annexNumerals(out)
@@ -242,16 +298,12 @@ func RemoveSpaces(s string) string {
 // (width, script, case) but keeping punctuation, which 《条约》 needs, and
 // dropping spaces.
 func Concept(s string) []rune {
-	tbl := t2s()
 	rs := make([]Rune, 0, len(s)/3)
 	for _, r := range s {
 		if unicode.IsSpace(r) {
 			continue
 		}
-		r = Width(r)
-		if t, ok := tbl[r]; ok {
-			r = t
-		}
+		r = simplified(Width(r))
 		rs = append(rs, Rune{R: unicode.ToLower(r)})
 	}
 	annexNumerals(rs) // as in the search form, so queries and texts meet

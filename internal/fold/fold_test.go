@@ -1,6 +1,12 @@
 package fold
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
 
 // The search form folds what readers treat as the same text, so that
 // either spelling finds the other.
@@ -43,4 +49,47 @@ func TestSearchRunesMapBack(t *testing.T) {
 
 func utf8ValidBoundary(s string, i int) bool {
 	return i == len(s) || i == 0 || (s[i]&0xC0) != 0x80
+}
+
+// TestHanBlockIsNFKCNormal guards SearchRunes' fast path: the ideographs t2s
+// converts fold to themselves under NFKC and case folding, before and after
+// conversion, so skipping both for them changes nothing.
+func TestHanBlockIsNFKCNormal(t *testing.T) {
+	for r := rune(hanFirst); r <= hanLast; r++ {
+		for _, x := range []rune{r, simplified(r)} {
+			if !norm.NFKC.IsNormalString(string(x)) || unicode.ToLower(x) != x {
+				t.Errorf("%U %c: not its own NFKC and lower case form", x, x)
+			}
+		}
+	}
+	if got := Search("聯合國"); got != "联合国" {
+		t.Errorf("Search(聯合國) = %q, want 联合国", got)
+	}
+}
+
+// TestPunctFoldIsNFKC: punctFold's table gives what NFKC, script and case
+// folding give, rune by rune, for Chinese punctuation and full-width forms.
+func TestPunctFoldIsNFKC(t *testing.T) {
+	for _, block := range [][2]rune{{0x3000, 0x303F}, {0xFF00, 0xFFEF}} {
+		for r := block[0]; r <= block[1]; r++ {
+			var want []rune
+			for _, x := range norm.NFKC.String(string(r)) {
+				want = append(want, unicode.ToLower(simplified(x)))
+			}
+			if f := punctFold(r); f != 0 && (len(want) != 1 || unicode.ToLower(simplified(f)) != want[0]) {
+				t.Errorf("%U %c: punctFold %c, NFKC %q", r, r, f, string(want))
+			}
+			if f := punctFold(r); f == 0 && len(want) == 1 && norm.NFKC.String(string(r)) != "" {
+				t.Errorf("%U %c: not in punctFold's table though NFKC gives one rune %q", r, r, string(want))
+			}
+		}
+	}
+}
+
+func BenchmarkSearchRunes(b *testing.B) {
+	text := strings.Repeat("2007年5月14日，外交部长在维也纳會見全面禁止核试验条约组织筹备委员会执行秘书（CTBT），讨论《条约》生效问题。", 4)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		SearchRunes(text)
+	}
 }
