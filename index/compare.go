@@ -82,7 +82,7 @@ func (ix *Index) Compare(ctx context.Context, a, b string) (_ *Comparison, err e
 	case a == b:
 		return nil, &RequestError{Param: "b", Msg: "choose two different reports"}
 	}
-	out := &Comparison{A: infoA, B: infoB}
+	out := &Comparison{A: infoA.ReportInfo, B: infoB.ReportInfo}
 	p, err := ix.pinShards(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("compare: %w", err)

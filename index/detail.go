@@ -46,7 +46,7 @@ func (ix *Index) RecordDetail(ctx context.Context, id, query string) (_ RecordDe
 	}
 	d := RecordDetail{Record: rec}
 	ix.mu.RLock()
-	d.ReportInfo = ix.reports[rec.Report]
+	d.ReportInfo = ix.reports[rec.Report].ReportInfo
 	ix.mu.RUnlock()
 
 	// The table's order is in the ids (report.RecordID); the index is asked

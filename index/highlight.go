@@ -42,18 +42,50 @@ type marks struct {
 // concept phrases in text and returns the display spans they cover, merged
 // where they overlap or touch.
 func markSpans(text string, m marks) []span {
-	terms := m.terms
-	if (len(terms) == 0 && len(m.concepts) == 0) || text == "" {
+	if (len(m.terms) == 0 && len(m.concepts) == 0) || text == "" {
 		return nil
 	}
+	return spansIn(text, markingForm(text), m)
+}
+
+// markingForm is text's search form without spaces, each rune with its
+// display span: spaces do not separate words in Chinese text, so matching
+// skips them.
+func markingForm(text string) []fold.Rune {
 	rs := fold.SearchRunes(text)
-	// Spaces do not separate words in Chinese text, so matching skips them.
-	keep := rs[:0:0]
+	keep := rs[:0]
 	for _, nr := range rs {
 		if nr.R != ' ' {
 			keep = append(keep, nr)
 		}
 	}
+	return keep
+}
+
+// markedText is one of a hit's texts, folded once for its marks and its
+// hit's reasons.
+type markedText struct {
+	text  string
+	form  string // search form without spaces (searchWord)
+	spans []span // what the marks cover
+}
+
+func markText(text string, m marks) markedText {
+	keep := markingForm(text)
+	b := make([]rune, len(keep))
+	for i, nr := range keep {
+		b[i] = nr.R
+	}
+	mt := markedText{text: text, form: fold.RemoveSpaces(string(b))}
+	if (len(m.terms) > 0 || len(m.concepts) > 0) && text != "" {
+		mt.spans = spansIn(text, keep, m)
+	}
+	return mt
+}
+
+// spansIn is markSpans over text's marking form keep.
+func spansIn(text string, keep []fold.Rune, m marks) []span {
+	terms := m.terms
 	var spans []span
 	v := theVocabulary()
 	var ks string          // keep as a string, for masked words
@@ -121,7 +153,12 @@ func highlightField(text string, terms []string) []string {
 }
 
 func highlightFieldOf(text string, m marks) []string {
-	spans := markSpans(text, m)
+	return fragments(text, markSpans(text, m))
+}
+
+// fragments renders the marked spans of text as HTML fragments, or nil
+// when there are none.
+func fragments(text string, spans []span) []string {
 	if len(spans) == 0 {
 		return nil
 	}

@@ -68,7 +68,7 @@ type Index struct {
 	readOnly bool
 
 	mu      sync.RWMutex
-	reports map[string]ReportInfo
+	reports map[string]reportEntry
 
 	stateLabels sync.Map // state name → stateLabel
 }
@@ -194,7 +194,7 @@ func NewMemoryShards(shards int) (*Index, error) {
 }
 
 func newIndex(m *mapping.IndexMappingImpl, readOnly bool) *Index {
-	return &Index{mapping: m, gz: report.DefaultGazetteer(), readOnly: readOnly, reports: map[string]ReportInfo{}}
+	return &Index{mapping: m, gz: report.DefaultGazetteer(), readOnly: readOnly, reports: map[string]reportEntry{}}
 }
 
 // Create makes a new, empty on-disk index at dir, which must not exist,
@@ -282,7 +282,7 @@ func open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("corrupt report list: %w", err)
 	}
 	for _, r := range infos {
-		ix.reports[r.ID] = r
+		ix.reports[r.ID] = newReportEntry(r)
 	}
 	// A served index never changes: read its columns now, so the first
 	// search after a start or a reload is as fast as the others (at a
@@ -332,7 +332,7 @@ func (ix *Index) Reports() []ReportInfo {
 	defer ix.mu.RUnlock()
 	out := make([]ReportInfo, 0, len(ix.reports))
 	for _, r := range ix.reports {
-		out = append(out, r)
+		out = append(out, r.ReportInfo)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Session != out[j].Session {
@@ -421,7 +421,7 @@ feed:
 	}
 	ix.mu.Lock()
 	for _, info := range infos {
-		ix.reports[info.ID] = info
+		ix.reports[info.ID] = newReportEntry(info)
 	}
 	ix.mu.Unlock()
 	raw, err := json.Marshal(ix.Reports())
@@ -526,10 +526,7 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
 func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[string]any, error) {
-	raw, err := json.Marshal(r)
-	if err != nil {
-		return nil, fmt.Errorf("index %s: %w", r.Source, err)
-	}
+	raw := encodeRecord(r)
 	start, err := time.Parse(report.DateLayout, r.Start)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: start: %w", r.Source, err)
@@ -575,14 +572,14 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[str
 // repeats nor skips hits.
 func seqTerm(seq int) string { return fmt.Sprintf("%07d", seq) }
 
-// decodeRecord reads a record stored as JSON.
-func decodeRecord(raw []byte) (report.Record, error) {
-	var r report.Record
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return report.Record{}, fmt.Errorf("stored record: %w", err)
-	}
-	return r, nil
+// reportEntry is a report as the index keeps it: its label made once,
+// since every search labels the report facet's values (up to a hundred).
+type reportEntry struct {
+	ReportInfo
+	label string
 }
+
+func newReportEntry(r ReportInfo) reportEntry { return reportEntry{r, r.Label()} }
 
 // Label names a report as people cite it: its document symbol, or its
 // session when the symbol is unknown, then the year and the reporting

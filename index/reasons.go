@@ -27,17 +27,18 @@ var conceptNames = map[string]string{
 // highlighted text does not show that word (or one of its variants): the
 // state's own row, a concept named another way (《条约》), the section, or
 // the word's characters standing apart.
-func (p *plan) reasons(h *Hit) []string {
+// marked are the hit's texts as hitTexts folded them.
+func (p *plan) reasons(h *Hit, marked []markedText) []string {
 	var out []string
 	add := func(s string) {
 		if !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
-	texts := append([]string{h.Activity, h.Comment}, h.Footnotes...)
-	forms := make([]string, len(texts)) // search forms without spaces, as marks are found
-	for i, txt := range texts {
-		forms[i] = searchWord(txt)
+	texts := make([]string, len(marked))
+	forms := make([]string, len(marked)) // search forms without spaces, as marks are found
+	for i, m := range marked {
+		texts[i], forms[i] = m.text, m.form
 	}
 	v := theVocabulary()
 	var tags []string // the record's concept tags, computed when first needed

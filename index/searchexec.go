@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -134,8 +135,9 @@ func (ix *Index) Search(ctx context.Context, req Request) (_ *Result, err error)
 			if err != nil {
 				return nil, fmt.Errorf("search: document %d/%d: %w", c.shard, c.doc, err)
 			}
-			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(rec, hm), FootnotesMarked: markedFootnotes(rec, hm)}
-			h.Reasons = p.reasons(&h)
+			texts := hitTexts(&rec, hm)
+			h := Hit{Record: rec, Score: c.score, SectionOnly: c.sectionOnly, Highlights: highlights(texts), FootnotesMarked: markedFootnotes(texts)}
+			h.Reasons = p.reasons(&h, texts)
 			out.Hits = append(out.Hits, h)
 		}
 	}
@@ -279,20 +281,28 @@ func (ix *Index) canonicalState(s string) string {
 	return fold.RemoveSpaces(s)
 }
 
-func highlights(r report.Record, m marks) map[string][]string {
-	out := map[string][]string{}
-	if len(m.terms) == 0 && len(m.concepts) == 0 {
-		return out
+// hitTexts folds a hit's texts once: activity, comment, then footnotes.
+func hitTexts(r *report.Record, m marks) []markedText {
+	out := make([]markedText, 0, 2+len(r.Footnotes))
+	out = append(out, markText(r.Activity, m), markText(r.Comment, m))
+	for _, f := range r.Footnotes {
+		out = append(out, markText(f, m))
 	}
-	if h := highlightFieldOf(r.Activity, m); h != nil {
+	return out
+}
+
+// highlights are the fragments of a hit's texts (hitTexts) with matches.
+func highlights(texts []markedText) map[string][]string {
+	out := map[string][]string{}
+	if h := fragments(texts[0].text, texts[0].spans); h != nil {
 		out["activity"] = h
 	}
-	if h := highlightFieldOf(r.Comment, m); h != nil {
+	if h := fragments(texts[1].text, texts[1].spans); h != nil {
 		out["comment"] = h
 	}
 	var fn []string
-	for _, f := range r.Footnotes {
-		fn = append(fn, highlightFieldOf(f, m)...)
+	for _, f := range texts[2:] {
+		fn = append(fn, fragments(f.text, f.spans)...)
 	}
 	if fn != nil {
 		out["footnotes"] = fn
@@ -300,16 +310,15 @@ func highlights(r report.Record, m marks) map[string][]string {
 	return out
 }
 
-// markedFootnotes is every footnote of r whole, escaped, with matches
-// marked, when any footnote matches: pages show footnotes whole, and a
-// match there must be seen (CTBT is often only in a footnote).
-func markedFootnotes(r report.Record, m marks) []string {
+// markedFootnotes is every footnote whole (texts[2:] of hitTexts), escaped,
+// with matches marked, when any footnote matches: pages show footnotes
+// whole, and a match there must be seen (CTBT is often only in a footnote).
+func markedFootnotes(texts []markedText) []string {
 	var out []string
 	any := false
-	for _, f := range r.Footnotes {
-		spans := markSpans(f, m)
-		any = any || len(spans) > 0
-		out = append(out, renderMarked(f, 0, len(f), spans))
+	for _, f := range texts[2:] {
+		any = any || len(f.spans) > 0
+		out = append(out, renderMarked(f.text, 0, len(f.text), f.spans))
 	}
 	if !any {
 		return nil
@@ -352,7 +361,7 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYea
 			case "report":
 				ix.mu.RLock()
 				if info, ok := ix.reports[v.Value]; ok {
-					v.Label = info.Label()
+					v.Label = info.label
 				}
 				ix.mu.RUnlock()
 			case "year":
@@ -361,27 +370,31 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYea
 		}
 		switch name {
 		case "state":
-			sort.SliceStable(out, func(i, j int) bool {
-				if out[i].Count != out[j].Count {
-					return out[i].Count > out[j].Count
-				}
-				return out[i].Value < out[j].Value
+			slices.SortFunc(out, func(a, b FacetValue) int {
+				return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Value, b.Value))
 			})
 		case "report":
 			// Newest first. A collection of many years has hundreds of
 			// reports: the list is capped, keeping the selected ones.
+			type bySession struct {
+				FacetValue
+				session int
+			}
+			keyed := make([]bySession, len(out))
 			ix.mu.RLock()
-			sort.Slice(out, func(i, j int) bool {
-				si, sj := ix.reports[out[i].Value].Session, ix.reports[out[j].Value].Session
-				if si != sj {
-					return si > sj
-				}
-				return out[i].Value > out[j].Value
-			})
+			for i, v := range out {
+				keyed[i] = bySession{v, ix.reports[v.Value].Session}
+			}
 			ix.mu.RUnlock()
+			slices.SortFunc(keyed, func(a, b bySession) int {
+				return cmp.Or(cmp.Compare(b.session, a.session), strings.Compare(b.Value, a.Value))
+			})
+			for i := range keyed {
+				out[i] = keyed[i].FacetValue
+			}
 			out = capFacet(out, MaxReportFacetValues)
 		default:
-			sort.Slice(out, func(i, j int) bool { return out[i].Value < out[j].Value })
+			slices.SortFunc(out, func(a, b FacetValue) int { return strings.Compare(a.Value, b.Value) })
 		}
 		return out
 	}

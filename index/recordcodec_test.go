@@ -1,0 +1,114 @@
+package index
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"ctbtsearch/report"
+)
+
+// fullRecord has every field of report.Record set to a distinct value, by
+// reflection, so a field added to Record and forgotten by the codec fails
+// TestRecordCodecRoundTrip.
+func fullRecord(t *testing.T) report.Record {
+	t.Helper()
+	var r report.Record
+	v := reflect.ValueOf(&r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		name := v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(name + "：附件2国家 «x» \x00")
+		case reflect.Int:
+			f.SetInt(int64(60 + i))
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			f.Set(reflect.ValueOf([]string{name + "1", "", name + "3"}))
+		default:
+			t.Fatalf("report.Record.%s is a %s: teach encodeRecord and decodeRecord about it", name, f.Kind())
+		}
+	}
+	return r
+}
+
+func TestRecordCodecRoundTrip(t *testing.T) {
+	full := fullRecord(t)
+	cases := []struct {
+		name string
+		rec  report.Record
+	}{
+		{"every field", full},
+		{"zero", report.Record{}},
+		{"empty lists", report.Record{ID: "a-1", Months: []string{}, Footnotes: []string{}}},
+		{"negative session", report.Record{Session: -3}},
+		{"long text", report.Record{Activity: string(make([]rune, 5000))}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := decodeRecord(encodeRecord(&c.rec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, c.rec) {
+				t.Errorf("round trip:\n got %#v\nwant %#v", got, c.rec)
+			}
+		})
+	}
+}
+
+// TestRecordCodecReadsJSON: indexes built before the binary form keep
+// their records readable.
+func TestRecordCodecReadsJSON(t *testing.T) {
+	want := fullRecord(t)
+	raw, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeRecord(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("JSON record read as %#v", got)
+	}
+}
+
+func TestRecordCodecRefusesDamage(t *testing.T) {
+	full := fullRecord(t)
+	raw := encodeRecord(&full)
+	cases := map[string][]byte{
+		"empty":          nil,
+		"unknown format": {7, 1, 2},
+		"trailing bytes": append(append([]byte{}, raw...), 0),
+		"bad JSON":       []byte(`{"id":`),
+	}
+	for n := 1; n < len(raw); n += 7 {
+		cases[fmt.Sprintf("cut at %d", n)] = raw[:n]
+	}
+	for name, b := range cases {
+		if _, err := decodeRecord(b); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func FuzzDecodeRecord(f *testing.F) {
+	r := report.Record{ID: "a62-1", Months: []string{"2007-01"}, Activity: "批准《条约》", Footnotes: []string{"脚注"}}
+	f.Add(encodeRecord(&r))
+	f.Add([]byte(`{"id":"x"}`))
+	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := decodeRecord(b) // must not panic
+		if err != nil {
+			return
+		}
+		again, err := decodeRecord(encodeRecord(&rec))
+		if err != nil || !reflect.DeepEqual(again, rec) {
+			t.Errorf("%q decodes to %#v, which does not round-trip: %#v, %v", b, rec, again, err)
+		}
+	})
+}
