@@ -8,14 +8,17 @@
 #
 #   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth)
 #   2. ctbtbench index     parse it and publish it with index.Publish
-#   3. ctbtbench search    the scale mix in process (-facets), with a CPU profile,
-#                          then the product mix (-mix product: issue 14's
-#                          common queries, four narrowed by section and month)
+#   3. ctbtbench search    the scale mix in process (-facets), then the product
+#                          mix (-mix product: issue 14's common queries, four
+#                          narrowed by section and month), each cold
+#                          (-match-cache 0, every search walks its matches; with
+#                          a CPU profile) and as served (the match cache on)
 #   4. cmd/search          the real server on 127.0.0.1:$PORT, warmed up with 50
 #                          unrecorded requests, then
 #      ctbtbench load      the product mix, then the scale mix, over HTTP at 1
 #                          and at 16 clients, each for $DURATION, each with the
-#                          Echo floor (-floor)
+#                          Echo floor (-floor); then the same against the server
+#                          restarted with -match-cache 0 (cold)
 #   5. ctbtbench baseline  plain Bleve on the same corpus, both mixes
 #
 # and at the end draws docs/perf.svg from all results so far and writes this
@@ -27,7 +30,7 @@
 #   var/perf/SIZE/report.txt   the tables printed by every step
 #   var/perf/SIZE/corpus/      the synthetic reports
 #   var/perf/SIZE/index/       our index location; var/perf/SIZE/bleve-index/ plain Bleve's
-#   var/perf/SIZE/search.cpu.prof, server.log
+#   var/perf/SIZE/search.cpu.prof (cold), server-on.log, server-off.log
 #
 # Environment:
 #   DURATION=10s   load duration per run      QUERIES=2000  queries per in-process run
@@ -97,21 +100,28 @@ for N in "${SIZES[@]}"; do
 
   step gen -records "$N" -out "$D/corpus" -seed "$SEED"
   step index -index "$D/index" "$D/corpus"
-  step search -index "$D/index" -n "$QUERIES" -facets -cpuprofile "$D/search.cpu.prof"
+  step search -index "$D/index" -n "$QUERIES" -facets -match-cache 0 -cpuprofile "$D/search.cpu.prof"
+  step search -index "$D/index" -n "$QUERIES" -facets
+  step search -index "$D/index" -n "$QUERIES" -mix product -match-cache 0
   step search -index "$D/index" -n "$QUERIES" -mix product
 
-  echo "--- server on 127.0.0.1:$PORT"
-  "$BIN/search" -index "$D/index" -addr "127.0.0.1:$PORT" >"$D/server.out" 2>"$D/server.log" &
-  SERVER_PID=$!
-  wait_port "$D/server.log"
-  # Warm the server up (its first searches build what it caches), unrecorded.
-  "$BIN/ctbtbench" load -url "http://127.0.0.1:$PORT" -clients 1 -duration 60s -max 50 -facets >/dev/null
-  for MIX in product scale; do
-    for C in 1 16; do
-      step load -url "http://127.0.0.1:$PORT" -mix "$MIX" -clients "$C" -duration "$DURATION" -facets -floor -pid "$SERVER_PID"
+  for CACHE in on off; do
+    echo "--- server on 127.0.0.1:$PORT, match cache $CACHE"
+    MIB=64
+    FLOOR=-floor
+    if [ "$CACHE" = off ]; then MIB=0; FLOOR=; fi
+    "$BIN/search" -index "$D/index" -addr "127.0.0.1:$PORT" -match-cache "$MIB" >"$D/server.out" 2>"$D/server-$CACHE.log" &
+    SERVER_PID=$!
+    wait_port "$D/server-$CACHE.log"
+    # Warm the server up (its first searches build what it caches), unrecorded.
+    "$BIN/ctbtbench" load -url "http://127.0.0.1:$PORT" -clients 1 -duration 60s -max 50 -facets >/dev/null
+    for MIX in product scale; do
+      for C in 1 16; do
+        step load -url "http://127.0.0.1:$PORT" -mix "$MIX" -clients "$C" -duration "$DURATION" -facets $FLOOR -server-cache "$CACHE" -pid "$SERVER_PID"
+      done
     done
+    stop_server
   done
-  stop_server
 
   step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets -mix scale,product
   # baseline writes its index to $D/bleve-index

@@ -58,8 +58,8 @@ type Result struct {
 	RSSAfterParse int64   `json:"rss_after_parse_bytes,omitempty"`
 
 	// search and load
-	Mix          string             `json:"mix,omitempty"` // the query mix: "" or "scale" (Mix), "product" (ProductMix)
-	MatchCache   string             `json:"match_cache,omitempty"` // ours: CacheOn or CacheOff; "" before it existed (on)
+	Mix          string             `json:"mix,omitempty"`         // the query mix: "" or "scale" (Mix), "product" (ProductMix)
+	MatchCache   string             `json:"match_cache,omitempty"` // ours: CacheOn or CacheOff; "" before it existed (so: off)
 	Facets       bool               `json:"facets,omitempty"`
 	OpenSec      float64            `json:"open_sec,omitempty"`
 	FirstSec     float64            `json:"first_query_sec,omitempty"` // the first search after open: match-all with every facet

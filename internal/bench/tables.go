@@ -22,8 +22,8 @@ const (
 // floor. When a measurement was repeated, the last one counts.
 func WriteTables(w io.Writer, results []*Result) {
 	type key struct {
-		tool, phase, mix string
-		records, clients int
+		tool, phase, mix, cache string
+		records, clients        int
 	}
 	last := map[key]*Result{}
 	var sizes []int
@@ -32,14 +32,25 @@ func WriteTables(w io.Writer, results []*Result) {
 		if mix == "" {
 			mix = MixScale
 		}
-		last[key{r.Tool, r.Phase, mix, r.Records, r.Clients}] = r
+		last[key{r.Tool, r.Phase, mix, cacheOf(r), r.Records, r.Clients}] = r
 		if r.Records > 0 && !slices.Contains(sizes, r.Records) && r.Tool != ToolSynth {
 			sizes = append(sizes, r.Records)
 		}
 	}
 	slices.Sort(sizes)
+	// get finds a result; ours with the match cache on (as served) unless
+	// cold, every other tool as it ran.
+	getAs := func(cache, tool, phase, mix string, records, clients int) *Result {
+		if tool != ToolOurs {
+			cache = CacheOff
+		}
+		return last[key{tool, phase, mix, cache, records, clients}]
+	}
 	get := func(tool, phase, mix string, records, clients int) *Result {
-		return last[key{tool, phase, mix, records, clients}]
+		return getAs(CacheOn, tool, phase, mix, records, clients)
+	}
+	cold := func(tool, phase, mix string, records, clients int) *Result {
+		return getAs(CacheOff, tool, phase, mix, records, clients)
 	}
 	f2 := func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	ratio := func(a, b float64) string {
@@ -62,7 +73,7 @@ func WriteTables(w io.Writer, results []*Result) {
 	fmt.Fprintln(w, "| records | ours records/s | ours size | plain Bleve records/s | plain Bleve size |")
 	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, n := range sizes {
-		o, b := get(ToolOurs, PhaseIndex, MixScale, n, 0), get(ToolBleve, PhaseIndex, MixScale, n, 0)
+		o, b := cold(ToolOurs, PhaseIndex, MixScale, n, 0), cold(ToolBleve, PhaseIndex, MixScale, n, 0)
 		if o == nil && b == nil {
 			continue
 		}
@@ -78,53 +89,67 @@ func WriteTables(w io.Writer, results []*Result) {
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "In process, scale mix (`ctbtbench search -facets` and `ctbtbench baseline -facets`; ms; ratio = plain Bleve ÷ ours):")
+	fmt.Fprintln(w, "In process, scale mix (`ctbtbench search -facets`, ours cold with `-match-cache 0` and as served with the match cache, and `ctbtbench baseline -facets`; ms; ratio = plain Bleve ÷ ours cold):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | class | ours p50 | ours p99 | Bleve p50 | Bleve p99 | p50 ratio | p99 ratio |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| records | class | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p50 ratio | p99 ratio | ours cached p50 | ours cached p99 |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range sizes {
-		o, b := get(ToolOurs, PhaseSearch, MixScale, n, 0), get(ToolBleve, PhaseSearch, MixScale, n, 0)
+		o, b, c := cold(ToolOurs, PhaseSearch, MixScale, n, 0), cold(ToolBleve, PhaseSearch, MixScale, n, 0), get(ToolOurs, PhaseSearch, MixScale, n, 0)
 		if o == nil || b == nil {
 			continue
 		}
-		for _, c := range append(slices.Clone(Classes), "overall") {
-			os, ok1 := o.Classes[c]
-			bs, ok2 := b.Classes[c]
-			if c == "overall" {
+		for _, cl := range append(slices.Clone(Classes), "overall") {
+			os, ok1 := o.Classes[cl]
+			bs, ok2 := b.Classes[cl]
+			cs, ok3 := Summary{}, false
+			if c != nil {
+				cs, ok3 = c.Classes[cl]
+			}
+			if cl == "overall" {
 				os, bs, ok1, ok2 = *o.Overall, *b.Overall, true, true
+				if c != nil {
+					cs, ok3 = *c.Overall, true
+				}
 			}
 			if !ok1 || !ok2 {
 				continue
 			}
-			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", n, c, f2(os.P50), f2(os.P99), f2(bs.P50), f2(bs.P99), ratio(bs.P50, os.P50), ratio(bs.P99, os.P99))
+			row := []string{fmt.Sprint(n), cl, f2(os.P50), f2(os.P99), f2(bs.P50), f2(bs.P99), ratio(bs.P50, os.P50), ratio(bs.P99, os.P99), "–", "–"}
+			if ok3 {
+				row[8], row[9] = f2(cs.P50), f2(cs.P99)
+			}
+			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 		}
 	}
 
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Product mix, per query (issue 14's common queries; in process: `-mix product`; HTTP: 1 client; ms):")
+	fmt.Fprintln(w, "Product mix, per query (issue 14's common queries; in process: `-mix product`, cold and cached; HTTP: 1 client, the server as served (match cache on) and cold (`-match-cache 0`); ms):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | query | ours p50 | ours p99 | Bleve p50 | Bleve p99 | p99 ratio | HTTP p50 | HTTP p99 |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| records | query | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p99 ratio | ours cached p50 | ours cached p99 | HTTP p50 | HTTP p99 | HTTP cold p50 | HTTP cold p99 |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range sizes {
-		o, b, h := get(ToolOurs, PhaseSearch, MixProduct, n, 0), get(ToolBleve, PhaseSearch, MixProduct, n, 0), get(ToolOurs, PhaseLoad, MixProduct, n, 1)
+		o, b := cold(ToolOurs, PhaseSearch, MixProduct, n, 0), cold(ToolBleve, PhaseSearch, MixProduct, n, 0)
+		c, h, hc := get(ToolOurs, PhaseSearch, MixProduct, n, 0), get(ToolOurs, PhaseLoad, MixProduct, n, 1), cold(ToolOurs, PhaseLoad, MixProduct, n, 1)
 		if o == nil {
 			continue
 		}
 		names := make([]string, 0, len(o.Classes))
-		for c := range o.Classes {
-			names = append(names, c)
+		for cl := range o.Classes {
+			names = append(names, cl)
 		}
 		slices.Sort(names)
-		for _, c := range names {
-			row := []string{fmt.Sprint(n), "`" + c + "`", f2(o.Classes[c].P50), f2(o.Classes[c].P99), "–", "–", "–", "–", "–"}
+		for _, cl := range names {
+			row := []string{fmt.Sprint(n), "`" + cl + "`", f2(o.Classes[cl].P50), f2(o.Classes[cl].P99), "–", "–", "–", "–", "–", "–", "–", "–", "–"}
 			if b != nil {
-				if bs, ok := b.Classes[c]; ok {
-					row[4], row[5], row[6] = f2(bs.P50), f2(bs.P99), ratio(bs.P99, o.Classes[c].P99)
+				if bs, ok := b.Classes[cl]; ok {
+					row[4], row[5], row[6] = f2(bs.P50), f2(bs.P99), ratio(bs.P99, o.Classes[cl].P99)
 				}
 			}
-			if h != nil {
-				if hs, ok := h.Classes[c]; ok {
-					row[7], row[8] = f2(hs.P50), f2(hs.P99)
+			for i, r := range []*Result{c, h, hc} {
+				if r != nil {
+					if s, ok := r.Classes[cl]; ok {
+						row[7+2*i], row[8+2*i] = f2(s.P50), f2(s.P99)
+					}
 				}
 			}
 			fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
@@ -134,24 +159,35 @@ func WriteTables(w io.Writer, results []*Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Over HTTP (`ctbtbench load` against `cmd/search`, then the Echo floor the same way; ms; floor ratio = ours ÷ floor):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | mix | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| records | mix | match cache | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range sizes {
 		for _, mix := range []string{MixProduct, MixScale} {
-			for _, c := range []int{1, 16} {
-				o, fl := get(ToolOurs, PhaseLoad, mix, n, c), get(ToolFloor, PhaseLoad, mix, n, c)
-				if o == nil || o.Overall == nil {
-					continue
+			for _, cache := range []string{CacheOn, CacheOff} {
+				for _, c := range []int{1, 16} {
+					o, fl := getAs(cache, ToolOurs, PhaseLoad, mix, n, c), get(ToolFloor, PhaseLoad, mix, n, c)
+					if o == nil || o.Overall == nil {
+						continue
+					}
+					row := []string{fmt.Sprint(n), mix, cache, fmt.Sprint(c), fmt.Sprintf("%.0f", o.RPS), f2(o.Overall.P50), f2(o.Overall.P99), fmt.Sprint(o.Errors),
+						fmt.Sprintf("%.1f KiB", float64(o.RespBytes)/1024), mib(o.ServerPeak), "–", "–", "–", "–"}
+					if fl != nil && fl.Overall != nil {
+						row[10], row[11], row[12], row[13] = fmt.Sprintf("%.0f", fl.RPS), f2(fl.Overall.P50), ratio(o.Overall.P50, fl.Overall.P50), ratio(fl.RPS, o.RPS)
+					}
+					fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 				}
-				row := []string{fmt.Sprint(n), mix, fmt.Sprint(c), fmt.Sprintf("%.0f", o.RPS), f2(o.Overall.P50), f2(o.Overall.P99), fmt.Sprint(o.Errors),
-					fmt.Sprintf("%.1f KiB", float64(o.RespBytes)/1024), mib(o.ServerPeak), "–", "–", "–", "–"}
-				if fl != nil && fl.Overall != nil {
-					row[9], row[10], row[11], row[12] = fmt.Sprintf("%.0f", fl.RPS), f2(fl.Overall.P50), ratio(o.Overall.P50, fl.Overall.P50), ratio(fl.RPS, o.RPS)
-				}
-				fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 			}
 		}
 	}
+}
+
+// cacheOf is the match cache a result ran with: results from before it
+// existed ran without one, as did every other tool.
+func cacheOf(r *Result) string {
+	if r.Tool == ToolOurs && r.MatchCache == CacheOn {
+		return CacheOn
+	}
+	return CacheOff
 }
 
 // Tables reads a run's results file and rewrites the part of the Markdown

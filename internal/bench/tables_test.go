@@ -11,16 +11,21 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	dir := t.TempDir()
 	run := filepath.Join(dir, "run.jsonl")
 	ours := newResult(ToolOurs, PhaseSearch, 10000)
+	ours.MatchCache = CacheOff
 	ours.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 2, P99: 5}}
 	ours.Overall = &Summary{N: 10, P50: 2, P99: 5}
 	bleve := newResult(ToolBleve, PhaseSearch, 10000)
 	bleve.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 4, P99: 20}}
 	bleve.Overall = &Summary{N: 10, P50: 4, P99: 20}
 	load := newResult(ToolOurs, PhaseLoad, 10000)
-	load.Mix, load.Clients, load.RPS, load.Overall = MixProduct, 16, 1300, &Summary{N: 100, P50: 1.5, P99: 9}
+	load.Mix, load.Clients, load.RPS, load.Overall, load.MatchCache = MixProduct, 16, 1300, &Summary{N: 100, P50: 1.5, P99: 9}, CacheOn
+	cached := newResult(ToolOurs, PhaseSearch, 10000)
+	cached.MatchCache = CacheOn
+	cached.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 0.5, P99: 0.9}}
+	cached.Overall = &Summary{N: 10, P50: 0.5, P99: 0.9}
 	floor := newResult(ToolFloor, PhaseLoad, 10000)
 	floor.Mix, floor.Clients, floor.RPS, floor.Overall = MixProduct, 16, 39000, &Summary{N: 100, P50: 0.3, P99: 1}
-	if err := AppendJSON(run, ours, bleve, load, floor); err != nil {
+	if err := AppendJSON(run, ours, bleve, load, floor, cached); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(dir, "PERF.md")
@@ -33,8 +38,8 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	}
 	data, _ := os.ReadFile(doc)
 	got := string(data)
-	for _, want := range []string{before + TablesBegin, TablesEnd + after, "| 10000 | phrase | 2.00 | 5.00 | 4.00 | 20.00 | 2.0× | 4.0× |",
-		"| 10000 | product | 16 | 1300 | 1.50 | 9.00 |", "| 39000 | 0.30 | 5.0× | 30.0× |"} {
+	for _, want := range []string{before + TablesBegin, TablesEnd + after, "| 10000 | phrase | 2.00 | 5.00 | 4.00 | 20.00 | 2.0× | 4.0× | 0.50 | 0.90 |",
+		"| 10000 | product | on | 16 | 1300 | 1.50 | 9.00 |", "| 39000 | 0.30 | 5.0× | 30.0× |"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
