@@ -8,6 +8,8 @@
 #
 #   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth)
 #   2. ctbtbench index     parse it and publish it with index.Publish
+#      ctbtbench indexer   the cmd/indexer binary on it, timed from outside
+#                          (into a scratch location, removed after)
 #   3. ctbtbench search    the scale mix in process (-facets), then the product
 #                          mix (-mix product: issue 14's common queries, four
 #                          narrowed by section and month), each cold
@@ -60,9 +62,10 @@ RUN=$OUT/run.jsonl
 mkdir -p "$BIN"
 : >"$RUN"
 
-echo "--- building ctbtbench and the server"
+echo "--- building ctbtbench, the server and the indexer"
 go build -o "$BIN/ctbtbench" ./cmd/ctbtbench
 go build -o "$BIN/search" ./cmd/search
+go build -o "$BIN/indexer" ./cmd/indexer
 
 SERVER_PID=
 stop_server() {
@@ -88,7 +91,7 @@ wait_port() {
 for N in "${SIZES[@]}"; do
   D=$OUT/$N
   echo "=== $N records → $D"
-  rm -rf "$D/corpus" "$D/index" "$D/bleve-index"
+  rm -rf "$D/corpus" "$D/index" "$D/bleve-index" "$D/indexer-index"
   mkdir -p "$D"
   REPORT=$D/report.txt
   : >"$REPORT"
@@ -100,6 +103,8 @@ for N in "${SIZES[@]}"; do
 
   step gen -records "$N" -out "$D/corpus" -seed "$SEED"
   step index -index "$D/index" "$D/corpus"
+  step indexer -bin "$BIN/indexer" -index "$D/indexer-index" "$D/corpus"
+  rm -rf "$D/indexer-index"
   step search -index "$D/index" -n "$QUERIES" -facets -match-cache 0 -cpuprofile "$D/search.cpu.prof"
   step search -index "$D/index" -n "$QUERIES" -facets
   step search -index "$D/index" -n "$QUERIES" -mix product -match-cache 0

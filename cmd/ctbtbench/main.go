@@ -7,6 +7,7 @@
 //
 //	ctbtbench gen      -records N -out DIR [-seed S] [-json FILE]
 //	ctbtbench index    -index LOC [-json FILE] DIR...
+//	ctbtbench indexer  -bin PATH -index LOC [-json FILE] DIR...
 //	ctbtbench search   -index LOC [-n 2000] [-warmup 50] [-facets] [-cpuprofile FILE] [-json FILE]
 //	ctbtbench load     -url http://127.0.0.1:PORT [-clients 1] [-duration 10s] [-max N]
 //	                   [-facets] [-floor] [-pid PID] [-json FILE]
@@ -27,6 +28,10 @@
 // them with index.Publish at LOC, as cmd/indexer does; it reports parse and
 // index time, records/s end to end, the size of the new generation on disk
 // and the peak RSS of the process.
+//
+// indexer runs the cmd/indexer binary BIN on DIR as users do and reports its
+// wall time end to end (start-up and the double parse included), records/s,
+// the size of the generation and the binary's own peak RSS.
 //
 // search opens the index in service at LOC read-only, as the server does,
 // and runs a query mix through index.Index.Search in process, one query at
@@ -90,6 +95,7 @@ const usage = `usage: ctbtbench COMMAND [flags]
 commands:
   gen       write a synthetic corpus
   index     parse a corpus and publish it with index.Publish
+  indexer   time the cmd/indexer binary on a corpus, end to end
   search    run the query mix in process on a published index
   load      run the query mix over HTTP against a running server
   tables    write one run's tables into docs/PERFORMANCE.md
@@ -149,6 +155,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("index: -index is required")
 		}
 		r, err := bench.Index(ctx, bench.IndexConfig{Index: *loc, Paths: fs.Args()}, stdout)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	case "indexer":
+		bin := fs.String("bin", "", "the cmd/indexer `BINARY` to run")
+		loc := fs.String("index", "", "index `LOC`ation (as cmd/search -index)")
+		if err := parse(1, 1<<20); err != nil {
+			return err
+		}
+		if *bin == "" || *loc == "" {
+			fs.Usage()
+			return errors.New("indexer: -bin and -index are required")
+		}
+		r, err := bench.Indexer(ctx, bench.IndexerConfig{Bin: *bin, Index: *loc, Paths: fs.Args()}, stdout)
 		if err != nil {
 			return err
 		}

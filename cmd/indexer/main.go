@@ -102,9 +102,20 @@ searched recursively for *.txt, *.pdf and *.docx files.
 // runs all the time). See docs/PERFORMANCE.md.
 const defaultMemoryLimit = 512 << 20
 
+// defaultGCPercent applies unless GOGC says otherwise. Under the memory
+// limit above, the collector need not run at every doubling of a small
+// heap: at 10k records GOGC 100 spent a sixth of the indexer's CPU
+// collecting (2.90–3.00 s); 400 took 2.24–2.45 s, with a peak RSS of 230
+// MiB instead of 135. At a million records the memory limit sets the pace
+// either way.
+const defaultGCPercent = 400
+
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {

@@ -1,9 +1,14 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"syscall"
 	"time"
 
 	"ctbtsearch/index"
@@ -46,6 +51,54 @@ func Index(ctx context.Context, cfg IndexConfig, out io.Writer) (*Result, error)
 		return nil, err
 	}
 	res.notePeak()
+	res.Note = "generation " + path
+	PrintTable(out, res)
+	return res, nil
+}
+
+// IndexerConfig configures Indexer.
+type IndexerConfig struct {
+	Bin   string   // the cmd/indexer binary
+	Index string   // index location
+	Paths []string // report files and directories
+}
+
+// indexerSummary is the line cmd/indexer ends with.
+var indexerSummary = regexp.MustCompile(`indexed (\d+) reports?, (\d+) records? in`)
+
+// Indexer runs the cmd/indexer binary as users do and times it end to end:
+// start-up, reading every file, indexing, publishing. Its peak RSS is the
+// child's (rusage), so it is the indexer's own, unlike Index's.
+func Indexer(ctx context.Context, cfg IndexerConfig, out io.Writer) (*Result, error) {
+	args := append([]string{"-index", cfg.Index}, cfg.Paths...)
+	cmd := exec.CommandContext(ctx, cfg.Bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	began := time.Now()
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("indexer: %w\n%s", err, stderr.String())
+	}
+	took := time.Since(began)
+	m := indexerSummary.FindStringSubmatch(stderr.String())
+	if m == nil {
+		return nil, fmt.Errorf("indexer: no summary line in its output:\n%s", stderr.String())
+	}
+	records, _ := strconv.Atoi(m[2])
+	res := newResult(ToolOurs, PhaseIndexer, records)
+	res.notePeak() // for the load average; the peak is the child's, below
+	res.PeakRSS = 0
+	res.TotalSec = took.Seconds()
+	res.RecordsPerSec = float64(records) / res.TotalSec
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.PeakRSS = ru.Maxrss << 10 // KiB on Linux
+	}
+	path, err := index.CurrentPath(cfg.Index)
+	if err != nil {
+		return nil, err
+	}
+	if res.SizeBytes, err = DiskUsage(path); err != nil {
+		return nil, err
+	}
 	res.Note = "generation " + path
 	PrintTable(out, res)
 	return res, nil

@@ -23,10 +23,11 @@ const (
 
 // Phases, as Result.Phase names them.
 const (
-	PhaseGen    = "gen"
-	PhaseIndex  = "index"
-	PhaseSearch = "search"
-	PhaseLoad   = "load"
+	PhaseGen     = "gen"
+	PhaseIndex   = "index"
+	PhaseIndexer = "indexer" // cmd/indexer itself, timed from outside
+	PhaseSearch  = "search"
+	PhaseLoad    = "load"
 )
 
 // Result is one measurement. Its JSON form is one line of the results file
@@ -209,7 +210,11 @@ func PrintTable(w io.Writer, results ...*Result) {
 			row("server RSS", "%s before, %s after, peak %s", mib(r.ServerBefore), mib(r.ServerRSS), mib(r.ServerPeak))
 		}
 		if r.PeakRSS > 0 {
-			row("peak RSS", "%s (this process)", mib(r.PeakRSS))
+			whose := "this process"
+			if r.Phase == PhaseIndexer {
+				whose = "cmd/indexer"
+			}
+			row("peak RSS", "%s (%s)", mib(r.PeakRSS), whose)
 		}
 		if r.LoadAvg > 0 {
 			row("load average", "%.2f (1 min, %d cores): other processes share the machine", r.LoadAvg, runtime.NumCPU())

@@ -68,13 +68,13 @@ func WriteTables(w io.Writer, results []*Result) {
 	fmt.Fprintf(w, "Run of %s (UTC), `scripts/perf.sh %s`; load average at each step in `var/perf/*/report.txt`.\n\n",
 		when, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(sizes)), " "), "[]"))
 
-	fmt.Fprintln(w, "Indexing (`ctbtbench index`, parse + index end to end):")
+	fmt.Fprintln(w, "Indexing (`ctbtbench index`, parse + index end to end in one process holding the corpus, as plain Bleve is measured; `cmd/indexer`: the binary, timed from outside by `ctbtbench indexer`):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | ours records/s | ours size | plain Bleve records/s | plain Bleve size |")
-	fmt.Fprintln(w, "|---|---|---|---|---|")
+	fmt.Fprintln(w, "| records | ours records/s | ours size | plain Bleve records/s | plain Bleve size | cmd/indexer records/s | cmd/indexer peak RSS |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, n := range sizes {
-		o, b := cold(ToolOurs, PhaseIndex, MixScale, n, 0), cold(ToolBleve, PhaseIndex, MixScale, n, 0)
-		if o == nil && b == nil {
+		o, b, x := cold(ToolOurs, PhaseIndex, MixScale, n, 0), cold(ToolBleve, PhaseIndex, MixScale, n, 0), cold(ToolOurs, PhaseIndexer, MixScale, n, 0)
+		if o == nil && b == nil && x == nil {
 			continue
 		}
 		cell := func(r *Result) (string, string) {
@@ -85,7 +85,11 @@ func WriteTables(w io.Writer, results []*Result) {
 		}
 		or, os := cell(o)
 		br, bs := cell(b)
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %s |\n", n, or, os, br, bs)
+		xr, xm := "–", "–"
+		if x != nil {
+			xr, xm = fmt.Sprintf("%.0f", x.RecordsPerSec), mib(x.PeakRSS)
+		}
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s |\n", n, or, os, br, bs, xr, xm)
 	}
 
 	fmt.Fprintln(w)
