@@ -6,6 +6,7 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/searcher"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -28,15 +29,21 @@ func (q forwardOnlyQuery) Searcher(ctx context.Context, r bindex.IndexReader, m 
 	if err != nil {
 		return nil, err
 	}
+	if _, none := s.(*searcher.MatchNoneSearcher); none {
+		return s, nil // BooleanQuery drops a clause matching nothing; keep that visible
+	}
 	return &forwardOnlySearcher{Searcher: s}, nil
 }
 
 type forwardOnlySearcher struct {
 	search.Searcher
-	// at is the document last returned and its score, kept apart from the
-	// DocumentMatch, which the caller may have put back into its pool.
+	// at is the document last returned and what a replay must carry, kept
+	// apart from the DocumentMatch, which the caller may have put back into
+	// its pool.
 	at    bindex.IndexInternalID
 	score float64
+	expl  *search.Explanation
+	locs  []search.FieldTermLocation
 	done  bool
 }
 
@@ -46,7 +53,8 @@ func (s *forwardOnlySearcher) keep(dm *search.DocumentMatch) *search.DocumentMat
 		return nil
 	}
 	s.at = append(s.at[:0], dm.IndexInternalID...)
-	s.score = dm.Score
+	s.score, s.expl = dm.Score, dm.Expl
+	s.locs = append(s.locs[:0], dm.FieldTermLocations...)
 	return dm
 }
 
@@ -65,7 +73,8 @@ func (s *forwardOnlySearcher) Advance(ctx *search.SearchContext, id bindex.Index
 	if s.at != nil && s.at.Compare(id) >= 0 {
 		dm := ctx.DocumentMatchPool.Get()
 		dm.IndexInternalID = append(dm.IndexInternalID[:0], s.at...)
-		dm.Score = s.score
+		dm.Score, dm.Expl = s.score, s.expl
+		dm.FieldTermLocations = append(dm.FieldTermLocations[:0], s.locs...)
 		return dm, nil
 	}
 	dm, err := s.Searcher.Advance(ctx, id)
