@@ -77,7 +77,9 @@ func decodeRecord(raw []byte) (report.Record, error) {
 	if len(raw) == 0 || raw[0] != recordFormat {
 		return report.Record{}, errors.New("stored record: unknown format")
 	}
-	// One string for all fields: each field is a substring of it.
+	// One string for all fields: each field is a substring of it (so a
+	// field kept alone keeps the whole record's text alive; records are
+	// shown and dropped, never kept).
 	all := string(raw)
 	at := 1
 	failed := false
@@ -131,6 +133,9 @@ func decodeRecord(raw []byte) (report.Record, error) {
 	r.StateCode = str()
 	if failed || at >= len(raw) {
 		return report.Record{}, errRecordTruncated
+	}
+	if raw[at] > 1 {
+		return report.Record{}, errors.New("stored record: damaged (Annex 2 flag)")
 	}
 	r.Annex2 = raw[at] == 1
 	at++
