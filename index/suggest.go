@@ -166,6 +166,9 @@ func (ix *Index) count(ctx context.Context, req Request) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// A query with no hits tries up to a dozen spellings: their matches
+	// would push the readers' queries out of the match cache.
+	p.key = ""
 	m, err := ix.runShards(ctx, p, &req, 0, false)
 	if err != nil {
 		return 0, err
