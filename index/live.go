@@ -73,9 +73,6 @@ func OpenLive(loc string, log *slog.Logger) (*Live, error) {
 
 func (l *Live) newGeneration(ix *Index, path string) *generation {
 	g := &generation{ix: ix, path: path}
-	if b := l.matchCache.Load(); b >= 0 {
-		ix.SetMatchCache(b)
-	}
 	_, err := os.Stat(filepath.Join(path, manifestName))
 	g.hasManifest = err == nil
 	if !g.hasManifest {
@@ -146,6 +143,9 @@ func (l *Live) reload(skipRefused bool) (bool, error) {
 		l.mu.Unlock()
 		ix.Close()
 		return false, errors.New("reload index: index is closed")
+	}
+	if b := l.matchCache.Load(); b >= 0 { // under l.mu: SetMatchCache may be running
+		next.ix.SetMatchCache(b)
 	}
 	old := l.cur
 	l.cur = next

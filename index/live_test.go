@@ -533,3 +533,49 @@ func TestSearchDoesNotModifyRequest(t *testing.T) {
 		t.Errorf("Search changed the caller's sections to %q, want %q", sections, want)
 	}
 }
+
+// TestLiveMatchCacheSetting: the match cache set on a Live index applies to
+// the generation in service and to every generation published after it.
+func TestLiveMatchCacheSetting(t *testing.T) {
+	one, two := reportSets(t)
+	loc := filepath.Join(t.TempDir(), "index")
+	if _, err := Publish(t.Context(), loc, one, nil); err != nil {
+		t.Fatal(err)
+	}
+	live, err := OpenLive(loc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	budgets := func() []int64 {
+		g, err := live.acquire()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.inFlight.Done()
+		var out []int64
+		for _, sh := range g.ix.shards {
+			out = append(out, sh.matchBudget.Load())
+		}
+		return out
+	}
+	before := budgets()
+	for _, b := range before {
+		if b != DefaultMatchCacheBytes/int64(len(before)) {
+			t.Errorf("before any setting: budget %d per shard, want the default share", b)
+		}
+	}
+	live.SetMatchCache(0)
+	if got := budgets(); slices.ContainsFunc(got, func(b int64) bool { return b != 0 }) {
+		t.Errorf("after SetMatchCache(0): budgets %v", got)
+	}
+	if _, err := Publish(t.Context(), loc, two, nil); err != nil {
+		t.Fatal(err)
+	}
+	if changed, err := live.Reload(); !changed || err != nil {
+		t.Fatalf("Reload = %v, %v", changed, err)
+	}
+	if got := budgets(); slices.ContainsFunc(got, func(b int64) bool { return b != 0 }) {
+		t.Errorf("a generation published after SetMatchCache(0) has budgets %v", got)
+	}
+}
