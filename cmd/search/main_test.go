@@ -35,6 +35,7 @@ func isolateEnv(t *testing.T) {
 	t.Setenv("CTBT_INDEX", "")
 	t.Setenv("CTBT_ADDR", "")
 	t.Setenv("CTBT_RELOAD", "")
+	t.Setenv("CTBT_MATCH_CACHE", "")
 }
 
 var servingRE = regexp.MustCompile(`serving (\d+) records at http://(\S+)\n`)
@@ -302,6 +303,9 @@ func TestBadArguments(t *testing.T) {
 		{"negative reload", "", []string{"-reload", "-1s"}, "-reload must be positive"},
 		{"reload not a duration", "", []string{"-reload", "soon"}, "invalid value"},
 		{"bad CTBT_RELOAD", "soon", nil, "CTBT_RELOAD"},
+		{"negative match cache", "", []string{"-match-cache", "-1"}, "-match-cache must be between 0 and"},
+		{"match cache of the whole machine", "", []string{"-match-cache", "1000000"}, "-match-cache must be between 0 and"},
+		{"match cache not a number", "", []string{"-match-cache", "lots"}, "invalid value"},
 		{"extra argument", "", []string{"reports/"}, "unexpected arguments"},
 		{"address not a host:port", "", []string{"-index", loc, "-addr", "no-port"}, "listen"},
 		{"address out of range", "", []string{"-index", loc, "-addr", "127.0.0.1:99999"}, "listen"},
@@ -320,6 +324,13 @@ func TestBadArguments(t *testing.T) {
 			}
 		})
 	}
+	t.Run("bad CTBT_MATCH_CACHE", func(t *testing.T) {
+		t.Setenv("CTBT_MATCH_CACHE", "lots")
+		var stdout, stderr testutil.SyncBuffer
+		if err := run(context.Background(), nil, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "CTBT_MATCH_CACHE") {
+			t.Errorf("run with CTBT_MATCH_CACHE=lots = %v, want an error naming it", err)
+		}
+	})
 	t.Run("help", func(t *testing.T) {
 		var stdout, stderr testutil.SyncBuffer
 		err := run(context.Background(), []string{"-h"}, &stdout, &stderr)
