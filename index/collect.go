@@ -217,55 +217,8 @@ const checkEvery = 1024
 // when they are there, no searcher is built; when they are not and every
 // match is walked, they are stored.
 func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, own query.Query, key string, ownSections []bool, f filterSets, sortBy string, k int, wantFacets bool) (*collection, error) {
-	out := &collection{firstYear: -1, lastYear: -1}
-	if wantFacets {
-		out.yearCount = make([]int, len(cols.years))
-		out.stateCount = make([]int, len(cols.states))
-		out.sectionCount = make([]int, len(cols.sections))
-		out.monthCount = make([]int, len(cols.months))
-		out.reportCount = make([]int, len(cols.reports))
-	}
-	top := &topK{k: k, less: less(sortBy)}
+	out, top, tally := newTally(shardNum, cols, f, sortBy, k, wantFacets)
 	n := uint64(len(cols.state))
-	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
-		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
-		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
-		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
-		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
-		pm, py := anyIn(f.month, ms), anyIn(f.year, ys)
-		if wantFacets {
-			if pc && pm && pr && py && st >= 0 {
-				out.stateCount[st]++
-			}
-			if ps && pm && pr && py && se >= 0 {
-				out.sectionCount[se]++
-			}
-			if ps && pc && pr && py {
-				for _, m := range ms {
-					out.monthCount[m]++
-				}
-			}
-			if ps && pc && pm && py && re >= 0 {
-				out.reportCount[re]++
-			}
-			if ps && pc && pm && pr {
-				for _, y := range ys {
-					out.yearCount[y]++
-				}
-			}
-		}
-		if ps && pc && pm && pr && py {
-			out.total++
-			if len(ys) > 0 {
-				if out.firstYear < 0 || int(ys[0]) < out.firstYear {
-					out.firstYear = int(ys[0])
-				}
-				out.lastYear = max(out.lastYear, int(ys[len(ys)-1]))
-			}
-			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
-				report: cols.reportName(doc), seq: cols.seq[doc], sectionOnly: sectionOnly})
-		}
-	}
 
 	if q == nil {
 		// Every record matches: walk the columns instead of a searcher. A
@@ -289,19 +242,26 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 
 	scored := sortBy == SortRelevance
 	if ml := cols.matches.Load().get(key, scored); ml != nil {
-		var id bindex.IndexInternalID
-		for i, doc := range ml.docs {
-			if i%(16*checkEvery) == 0 {
-				if err := ctx.Err(); err != nil {
+		if scored && f.active() == 0 && k <= memoTop && len(ml.docs) >= memoMinMatches {
+			// The first page of a common query, unfiltered: its facets and
+			// best hits were counted once for the list.
+			m, err := ml.unfiltered(func() (*collection, error) {
+				out, top, tally := newTally(shardNum, cols, filterSets{}, SortRelevance, memoTop, true)
+				if err := tallyList(ctx, ml, true, tally); err != nil {
 					return nil, err
 				}
+				out.top = top.sorted()
+				return out, nil
+			})
+			if err != nil {
+				return nil, err
 			}
-			score := 0.0
-			if scored {
-				score = ml.scores[i]
-			}
-			id = bindex.NewIndexInternalID(id[:0], uint64(doc))
-			tally(uint64(doc), id, score, ml.isSectionOnly(i))
+			res := *m // the counts are only read from here on
+			res.top = m.top[:min(k, len(m.top))]
+			return &res, nil
+		}
+		if err := tallyList(ctx, ml, scored, tally); err != nil {
+			return nil, err
 		}
 		out.top = top.sorted()
 		return out, nil
@@ -392,6 +352,84 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	cache.put(key, scored, rec)
 	out.top = top.sorted()
 	return out, nil
+}
+
+// tallyFunc counts one match: the total and the page when it passes every
+// filter, each facet when it passes every filter but the facet's own (which
+// makes the counts disjunctive).
+type tallyFunc func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool)
+
+// newTally returns an empty collection, the top-k heap it fills and the
+// function that counts each match into both.
+func newTally(shardNum int, cols *columns, f filterSets, sortBy string, k int, wantFacets bool) (*collection, *topK, tallyFunc) {
+	out := &collection{firstYear: -1, lastYear: -1}
+	if wantFacets {
+		out.yearCount = make([]int, len(cols.years))
+		out.stateCount = make([]int, len(cols.states))
+		out.sectionCount = make([]int, len(cols.sections))
+		out.monthCount = make([]int, len(cols.months))
+		out.reportCount = make([]int, len(cols.reports))
+	}
+	top := &topK{k: k, less: less(sortBy)}
+	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
+		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
+		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
+		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
+		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
+		pm, py := anyIn(f.month, ms), anyIn(f.year, ys)
+		if wantFacets {
+			if pc && pm && pr && py && st >= 0 {
+				out.stateCount[st]++
+			}
+			if ps && pm && pr && py && se >= 0 {
+				out.sectionCount[se]++
+			}
+			if ps && pc && pr && py {
+				for _, m := range ms {
+					out.monthCount[m]++
+				}
+			}
+			if ps && pc && pm && py && re >= 0 {
+				out.reportCount[re]++
+			}
+			if ps && pc && pm && pr {
+				for _, y := range ys {
+					out.yearCount[y]++
+				}
+			}
+		}
+		if ps && pc && pm && pr && py {
+			out.total++
+			if len(ys) > 0 {
+				if out.firstYear < 0 || int(ys[0]) < out.firstYear {
+					out.firstYear = int(ys[0])
+				}
+				out.lastYear = max(out.lastYear, int(ys[len(ys)-1]))
+			}
+			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
+				report: cols.reportName(doc), seq: cols.seq[doc], sectionOnly: sectionOnly})
+		}
+	}
+	return out, top, tally
+}
+
+// tallyList counts the matches of a cached list; scores only when scored.
+func tallyList(ctx context.Context, ml *matchList, scored bool, tally tallyFunc) error {
+	var id bindex.IndexInternalID
+	for i, doc := range ml.docs {
+		if i%(16*checkEvery) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		score := 0.0
+		if scored {
+			score = ml.scores[i]
+		}
+		id = bindex.NewIndexInternalID(id[:0], uint64(doc))
+		tally(uint64(doc), id, score, ml.isSectionOnly(i))
+	}
+	return nil
 }
 
 // nextOver calls visit for every match of s, in document order, checking

@@ -84,11 +84,9 @@ type shard struct {
 	matchBudget atomic.Int64 // bytes of the match cache of each new snapshot (SetMatchCache)
 }
 
-func newShard(bi bleve.Index) *shard {
-	sh := &shard{bi: bi}
-	sh.matchBudget.Store(DefaultMatchCacheBytes / 2) // an index has one or two shards (ShardsFor)
-	return sh
-}
+// newShard makes a shard without a match cache: its index shares the
+// default out once it has all its shards (SetMatchCache).
+func newShard(bi bleve.Index) *shard { return &shard{bi: bi} }
 
 // SetMatchCache bounds the match cache (matchcache.go) of the index to
 // bytes over all its shards, emptying it; 0 turns it off.
@@ -107,8 +105,8 @@ func (ix *Index) SetMatchCache(bytes int64) {
 // ShardsFor is how many shards an index of n records gets. Large indexes
 // get one per core of the machines this runs on (2): shards are built and
 // searched side by side. Small ones keep one: the speed-up is nil there, and
-// term statistics computed over a few hundred records per shard would make
-// the ranking noisy.
+// term statistics computed over the few hundred records of a real
+// collection split in two would make the ranking noisy.
 func ShardsFor(records int) int {
 	if records < shardThreshold {
 		return 1
@@ -193,6 +191,7 @@ func NewMemoryShards(shards int) (*Index, error) {
 		}
 		ix.shards = append(ix.shards, newShard(bi))
 	}
+	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
 }
 
@@ -219,6 +218,7 @@ func Create(dir string, shards int) (*Index, error) {
 		}
 		ix.shards = append(ix.shards, newShard(bi))
 	}
+	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
 }
 
@@ -270,6 +270,7 @@ func open(dir string) (*Index, error) {
 		}
 		ix.shards = append(ix.shards, newShard(bi))
 	}
+	ix.SetMatchCache(DefaultMatchCacheBytes)
 	raw, err := ix.shards[0].bi.GetInternal(reportsKey)
 	if err != nil {
 		ix.Close()

@@ -50,31 +50,46 @@ func TestMatchCacheIsExact(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ix.SetMatchCache(DefaultMatchCacheBytes)
-	// Twice over: the first round fills the cache with whichever request of
-	// a text comes first, the second answers every request from it.
-	for round := 1; round <= 2; round++ {
-		for i, r := range reqs {
-			t.Run(fmt.Sprintf("round %d/%s/%s", round, r.Query, narrowings[i%len(narrowings)].name), func(t *testing.T) {
-				got, err := ix.Search(ctx, r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				sameResult(t, got, want[i])
-			})
+	// memoMinMatches 1: every list keeps its unfiltered counts and best
+	// hits (matchList.memo), which the synthetic lists are too short for.
+	for _, minMatches := range []int{memoMinMatches, 1} {
+		defer func(m int) { memoMinMatches = m }(memoMinMatches)
+		memoMinMatches = minMatches
+		ix.SetMatchCache(DefaultMatchCacheBytes)
+		// Twice over: the first round fills the cache with whichever
+		// request of a text comes first, the second answers every request
+		// from it.
+		for round := 1; round <= 2; round++ {
+			for i, r := range reqs {
+				t.Run(fmt.Sprintf("memo from %d/round %d/%s/%s", minMatches, round, r.Query, narrowings[i%len(narrowings)].name), func(t *testing.T) {
+					got, err := ix.Search(ctx, r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sameResult(t, got, want[i])
+				})
+			}
 		}
-	}
-	cached := 0
-	for _, sh := range ix.shards {
-		c := sh.cols.matches.Load()
-		c.mu.Lock()
-		cached += len(c.entries)
-		c.mu.Unlock()
-	}
-	// One list per text and shard: "as typed" comes first, and its scored
-	// list serves the requests sorted by date too.
-	if want := len(texts) * len(ix.shards); cached != want {
-		t.Errorf("%d lists cached, want %d (one per text and shard)", cached, want)
+		cached, memos := 0, 0
+		for _, sh := range ix.shards {
+			c := sh.cols.matches.Load()
+			c.mu.Lock()
+			cached += len(c.entries)
+			for _, e := range c.entries {
+				if l := e.Value.(*matchEntry).list; l.memo != nil {
+					memos++
+				}
+			}
+			c.mu.Unlock()
+		}
+		// One list per text and shard: "as typed" comes first, and its
+		// scored list serves the requests sorted by date too.
+		if want := len(texts) * len(ix.shards); cached != want {
+			t.Errorf("memo from %d: %d lists cached, want %d (one per text and shard)", minMatches, cached, want)
+		}
+		if minMatches == 1 && memos == 0 {
+			t.Error("no list made its memo, so the memo path went untested")
+		}
 	}
 }
 
