@@ -6,7 +6,8 @@
 # For each corpus size it runs, one after another (never in parallel: the
 # machine has two cores and every step measures time):
 #
-#   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth)
+#   1. ctbtbench gen       a synthetic corpus of SIZE records (internal/synth),
+#                          unless one of that size and seed is already there
 #   2. ctbtbench index     parse it and publish it with index.Publish
 #      ctbtbench indexer   the cmd/indexer binary on it, timed from outside
 #                          (into a scratch location, removed after)
@@ -39,6 +40,8 @@
 #   PORT=18080     server port (loopback)     SEED=1        corpus seed
 #   OUT=var/perf   where everything goes      TABLES=1      write docs/PERFORMANCE.md's tables
 #   CLEAN=1        delete corpus and indexes of a size once it is measured
+#   BASELINE=0     skip plain Bleve (step 5): its code does not change with
+#                  ours, so a later run may reuse an earlier run's lines
 #
 # Disk and time at 1M records, roughly: corpus 0.25 GB, our index 2 GB,
 # plain Bleve's 3 GB; 20-30 minutes for the size. This script is not part of
@@ -52,6 +55,7 @@ PORT=${PORT:-18080}
 SEED=${SEED:-1}
 CLEAN=${CLEAN:-0}
 TABLES=${TABLES:-1}
+BASELINE=${BASELINE:-1}
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(10000 100000 1000000)
 
@@ -91,7 +95,8 @@ wait_port() {
 for N in "${SIZES[@]}"; do
   D=$OUT/$N
   echo "=== $N records → $D"
-  rm -rf "$D/corpus" "$D/index" "$D/bleve-index" "$D/indexer-index"
+  rm -rf "$D/index" "$D/indexer-index"
+  if [ "$BASELINE" = 1 ]; then rm -rf "$D/bleve-index"; fi
   mkdir -p "$D"
   REPORT=$D/report.txt
   : >"$REPORT"
@@ -101,7 +106,13 @@ for N in "${SIZES[@]}"; do
     if [ -f "$RUN.step" ]; then cat "$RUN.step" >>"$RUN"; cat "$RUN.step" >>"$RESULTS"; rm -f "$RUN.step"; fi
   }
 
-  step gen -records "$N" -out "$D/corpus" -seed "$SEED"
+  if [ -f "$D/corpus/.seed-$SEED" ]; then
+    echo "--- corpus of $N records, seed $SEED, already in $D/corpus"
+  else
+    rm -rf "$D/corpus"
+    step gen -records "$N" -out "$D/corpus" -seed "$SEED"
+    touch "$D/corpus/.seed-$SEED"
+  fi
   step index -index "$D/index" "$D/corpus"
   step indexer -bin "$BIN/indexer" -index "$D/indexer-index" "$D/corpus"
   rm -rf "$D/indexer-index"
@@ -128,8 +139,10 @@ for N in "${SIZES[@]}"; do
     stop_server
   done
 
-  step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets -mix scale,product
-  # baseline writes its index to $D/bleve-index
+  if [ "$BASELINE" = 1 ]; then
+    step baseline -dir "$D/corpus" -work "$D" -n "$QUERIES" -facets -mix scale,product
+    # baseline writes its index to $D/bleve-index
+  fi
 
   if [ "$CLEAN" = 1 ]; then rm -rf "$D/corpus" "$D/index" "$D/bleve-index"; fi
 done
