@@ -76,6 +76,7 @@ func Load(ctx context.Context, cfg LoadConfig, out io.Writer) ([]*Result, error)
 			return nil, err
 		}
 		res.ServerBefore, res.ServerRSS, res.ServerPeak = before.RSS, after.RSS, after.Peak
+		res.ServerAnon, res.ServerFile = after.Anon, after.File
 	}
 	results := []*Result{res}
 

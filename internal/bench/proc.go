@@ -15,6 +15,10 @@ import (
 type ProcMem struct {
 	RSS  int64 // VmRSS: resident now, bytes
 	Peak int64 // VmHWM: the most ever resident, bytes
+	// RSS now, split: the process's own memory (heap, stacks) and pages
+	// of mapped files — for the server, its index, which the kernel may
+	// drop and read again when memory is short.
+	Anon, File int64
 }
 
 // ReadProcMem reads the memory of process pid, or of this process when pid
@@ -41,6 +45,10 @@ func ReadProcMem(pid int) (ProcMem, error) {
 			m.RSS = parseKB(val)
 		case "VmHWM":
 			m.Peak = parseKB(val)
+		case "RssAnon":
+			m.Anon = parseKB(val)
+		case "RssFile":
+			m.File = parseKB(val)
 		}
 	}
 	return m, sc.Err()

@@ -79,6 +79,8 @@ type Result struct {
 	RespBytes    int64              `json:"response_bytes,omitempty"` // mean body size
 	ServerRSS    int64              `json:"server_rss_bytes,omitempty"`
 	ServerPeak   int64              `json:"server_peak_rss_bytes,omitempty"`
+	ServerAnon   int64              `json:"server_rss_anon_bytes,omitempty"` // of ServerRSS: the server's own memory
+	ServerFile   int64              `json:"server_rss_file_bytes,omitempty"` // of ServerRSS: pages of the mapped index
 	ServerBefore int64              `json:"server_rss_before_bytes,omitempty"`
 
 	PeakRSS int64   `json:"peak_rss_bytes,omitempty"` // this process, VmHWM
@@ -207,7 +209,7 @@ func PrintTable(w io.Writer, results ...*Result) {
 			}
 		}
 		if r.ServerRSS > 0 {
-			row("server RSS", "%s before, %s after, peak %s", mib(r.ServerBefore), mib(r.ServerRSS), mib(r.ServerPeak))
+			row("server RSS", "%s before, %s after (own %s, mapped index %s), peak %s", mib(r.ServerBefore), mib(r.ServerRSS), mib(r.ServerAnon), mib(r.ServerFile), mib(r.ServerPeak))
 		}
 		if r.PeakRSS > 0 {
 			whose := "this process"

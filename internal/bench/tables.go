@@ -163,8 +163,8 @@ func WriteTables(w io.Writer, results []*Result) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Over HTTP (`ctbtbench load` against `cmd/search`, then the Echo floor the same way; ms; floor ratio = ours ÷ floor):")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | mix | match cache | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| records | mix | match cache | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | server RSS after: own + mapped index | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, n := range sizes {
 		for _, mix := range []string{MixProduct, MixScale} {
 			for _, cache := range []string{CacheOn, CacheOff} {
@@ -174,9 +174,12 @@ func WriteTables(w io.Writer, results []*Result) {
 						continue
 					}
 					row := []string{fmt.Sprint(n), mix, cache, fmt.Sprint(c), fmt.Sprintf("%.0f", o.RPS), f2(o.Overall.P50), f2(o.Overall.P99), fmt.Sprint(o.Errors),
-						fmt.Sprintf("%.1f KiB", float64(o.RespBytes)/1024), mib(o.ServerPeak), "–", "–", "–", "–"}
+						fmt.Sprintf("%.1f KiB", float64(o.RespBytes)/1024), mib(o.ServerPeak), "–", "–", "–", "–", "–"}
+					if o.ServerAnon > 0 || o.ServerFile > 0 {
+						row[10] = mib(o.ServerAnon) + " + " + mib(o.ServerFile)
+					}
 					if fl != nil && fl.Overall != nil {
-						row[10], row[11], row[12], row[13] = fmt.Sprintf("%.0f", fl.RPS), f2(fl.Overall.P50), ratio(o.Overall.P50, fl.Overall.P50), ratio(fl.RPS, o.RPS)
+						row[11], row[12], row[13], row[14] = fmt.Sprintf("%.0f", fl.RPS), f2(fl.Overall.P50), ratio(o.Overall.P50, fl.Overall.P50), ratio(fl.RPS, o.RPS)
 					}
 					fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 				}
