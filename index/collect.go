@@ -346,12 +346,24 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	}
 	cache := cols.matches.Load()
 	rec = cache.recorder(key)
+	// Walking an unfiltered query by relevance makes its memo on the way
+	// (matchList.memo): the best memoTop hits instead of k.
+	memo := rec != nil && scored && f.active() == 0 && wantFacets && k < memoTop
+	if memo {
+		top.k = memoTop
+	}
 	if err := nextOver(ctx, s, sctx, visit); err != nil {
 		return nil, err
 	}
-	cache.put(key, scored, rec)
 	out.top = top.sorted()
-	return out, nil
+	if !memo {
+		cache.put(key, scored, rec, nil)
+		return out, nil
+	}
+	cache.put(key, scored, rec, out)
+	res := *out // out is the memo now: only read from here on
+	res.top = out.top[:min(k, len(out.top))]
+	return &res, nil
 }
 
 // tallyFunc counts one match: the total and the page when it passes every

@@ -180,8 +180,9 @@ func (c *matchCache) recorder(planKey string) *matchRecorder {
 }
 
 // put stores what r recorded for planKey, evicting the least recently used
-// entries to stay within the budget.
-func (c *matchCache) put(planKey string, scored bool, r *matchRecorder) {
+// entries to stay within the budget. memo, if not nil, is the unfiltered
+// query's counts and best hits by relevance, counted on the way.
+func (c *matchCache) put(planKey string, scored bool, r *matchRecorder, memo *collection) {
 	if c == nil || r == nil || r.over {
 		return
 	}
@@ -189,6 +190,9 @@ func (c *matchCache) put(planKey string, scored bool, r *matchRecorder) {
 	l := &matchList{docs: slices.Clone(r.list.docs), scores: slices.Clone(r.list.scores), sectionOnly: slices.Clone(r.list.sectionOnly)}
 	if l.bytes() > c.budget/matchEntryShare {
 		return
+	}
+	if len(l.docs) >= memoMinMatches {
+		l.memo = memo
 	}
 	key := matchKey(planKey, scored)
 	c.mu.Lock()

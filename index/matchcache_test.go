@@ -122,12 +122,12 @@ func TestMatchCacheLRU(t *testing.T) {
 	size := (&matchList{docs: make([]uint32, 100), scores: make([]float64, 100), sectionOnly: make([]uint64, 2)}).bytes()
 	c := newMatchCache(4*size + size/2) // room for four lists of 100
 	for _, k := range []string{"a", "b", "c", "d"} {
-		c.put(k, true, list(100, true))
+		c.put(k, true, list(100, true), nil)
 	}
 	if c.get("a", true) == nil { // a is now the most recently used
 		t.Fatal("a: not cached")
 	}
-	c.put("e", true, list(100, true)) // evicts b, the least recently used
+	c.put("e", true, list(100, true), nil) // evicts b, the least recently used
 	if c.get("b", true) != nil {
 		t.Error("b: still cached after e was put; the least recently used should go")
 	}
@@ -147,12 +147,12 @@ func TestMatchCacheLRU(t *testing.T) {
 	if !l.isSectionOnly(0) || l.isSectionOnly(1) || !l.isSectionOnly(99) || l.scores[42] != 42 {
 		t.Errorf("list read back wrong: section-only %v %v %v, score %v", l.isSectionOnly(0), l.isSectionOnly(1), l.isSectionOnly(99), l.scores[42])
 	}
-	c.put("u", false, list(100, false))
+	c.put("u", false, list(100, false), nil)
 	if c.get("u", true) != nil {
 		t.Error("a scored request was served by an unscored list")
 	}
 
-	c.put("big", true, list(300, true)) // more than a quarter of the budget
+	c.put("big", true, list(300, true), nil) // more than a quarter of the budget
 	if c.get("big", true) != nil {
 		t.Error("a list larger than an entry's share was cached")
 	}
@@ -167,5 +167,5 @@ func TestMatchCacheLRU(t *testing.T) {
 	if off.get("a", true) != nil || off.recorder("a") != nil {
 		t.Error("a cache turned off answers")
 	}
-	off.put("a", true, list(1, true))
+	off.put("a", true, list(1, true), nil)
 }
