@@ -13,12 +13,7 @@ func TestFilterDrivenSearchIsExact(t *testing.T) {
 	ix := synthIndexShards(t, 3000, 2) // the span of years is the shards' together
 	ix.SetMatchCache(0)                // or the second search would read the first's matches
 	ctx := context.Background()
-	all, err := ix.Search(ctx, Request{Query: "条约"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st1, st2 := all.Facets.State[0].Value, all.Facets.State[1].Value
-	year := all.Facets.Year[len(all.Facets.Year)/2].Value
+	st1, st2, year := filterValues(t, ix)
 	months := []string{year + "-03", year + "-06", year + "-09", year + "-12"}
 	cases := []struct {
 		name string
@@ -77,4 +72,15 @@ func sameResult(t *testing.T, got, want *Result) {
 	if got.FirstYear != want.FirstYear || got.LastYear != want.LastYear {
 		t.Errorf("span %d-%d, want %d-%d", got.FirstYear, got.LastYear, want.FirstYear, want.LastYear)
 	}
+}
+
+// filterValues are values to filter ix's records by: its two states with
+// the most records of 条约, and a year in the middle of its span.
+func filterValues(t *testing.T, ix *Index) (st1, st2, year string) {
+	t.Helper()
+	all, err := ix.Search(context.Background(), Request{Query: "条约"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all.Facets.State[0].Value, all.Facets.State[1].Value, all.Facets.Year[len(all.Facets.Year)/2].Value
 }

@@ -14,12 +14,8 @@ import (
 func TestMatchCacheIsExact(t *testing.T) {
 	ix := synthIndexShards(t, 3000, 2)
 	ctx := context.Background()
-	all, err := ix.Search(ctx, Request{Query: "条约"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st1, st2 := all.Facets.State[0].Value, all.Facets.State[1].Value
-	year := all.Facets.Year[len(all.Facets.Year)/2].Value
+	st1, st2, year := filterValues(t, ix)
+	var err error
 	texts := []string{"条约", `"全面禁止核试验条约"`, "附件2国家", "附件2 国家", "核试验 OR 讲习班", "条约 -批准", "核", "CTBT", "部长级会议"}
 	narrowings := []struct {
 		name string
