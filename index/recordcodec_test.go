@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"ctbtsearch/report"
@@ -111,4 +112,34 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Errorf("%q decodes to %#v, which does not round-trip: %#v, %v", b, rec, again, err)
 		}
 	})
+}
+
+// BenchmarkDecodeRecord: reading a hit's stored record, in the binary form
+// and in the JSON of older indexes (20 per page).
+//
+//	go test ./index -run XXX -bench DecodeRecord
+func BenchmarkDecodeRecord(b *testing.B) {
+	r := report.Record{ID: "a62-ctbt-universality-0042", Report: "a62-ctbt-universality", Session: 62, Section: "1(a)",
+		SectionTitle: "与附件2国家有关的活动", State: "中国", StateCode: "CHN", Annex2: true, Period: "2006年6月至2007年5月",
+		Start: "2006-06-01", End: "2007-05-31", Months: []string{"2006-06", "2006-07", "2006-08"},
+		Activity: strings.Repeat("全面禁止核试验条约组织筹备委员会执行秘书访问北京，讨论《条约》生效问题。", 4),
+		Comment:  "双边会议", Footnotes: []string{"见A/62/173号文件。"}, Source: "a62-ctbt-universality.zh.txt:120"}
+	bin := encodeRecord(&r)
+	js, err := json.Marshal(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		raw  []byte
+	}{{"binary", bin}, {"json", js}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.raw)))
+			for b.Loop() {
+				if _, err := decodeRecord(c.raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
