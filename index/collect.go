@@ -242,7 +242,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 
 	scored := sortBy == SortRelevance
 	if ml := cols.matches.Load().get(key, scored); ml != nil {
-		if scored && f.active() == 0 && k <= memoTop && len(ml.docs) >= memoMinMatches {
+		if scored && f.active() == 0 && k <= memoTop && ml.n >= memoMinMatches {
 			// The first page of a common query, unfiltered: its facets and
 			// best hits were counted once for the list.
 			m, err := ml.unfiltered(func() (*collection, error) {
@@ -428,7 +428,7 @@ func newTally(shardNum int, cols *columns, f filterSets, sortBy string, k int, w
 // tallyList counts the matches of a cached list; scores only when scored.
 func tallyList(ctx context.Context, ml *matchList, scored bool, tally tallyFunc) error {
 	var id bindex.IndexInternalID
-	for i, doc := range ml.docs {
+	return ml.each(func(i int, doc uint64) error {
 		if i%(16*checkEvery) == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -436,12 +436,12 @@ func tallyList(ctx context.Context, ml *matchList, scored bool, tally tallyFunc)
 		}
 		score := 0.0
 		if scored {
-			score = ml.scores[i]
+			score = ml.score(i)
 		}
-		id = bindex.NewIndexInternalID(id[:0], uint64(doc))
-		tally(uint64(doc), id, score, ml.isSectionOnly(i))
-	}
-	return nil
+		id = bindex.NewIndexInternalID(id[:0], doc)
+		tally(doc, id, score, ml.isSectionOnly(i))
+		return nil
+	})
 }
 
 // nextOver calls visit for every match of s, in document order, checking

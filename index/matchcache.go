@@ -2,6 +2,8 @@ package index
 
 import (
 	"container/list"
+	"encoding/binary"
+	"math"
 	"slices"
 	"sync"
 )
@@ -32,10 +34,21 @@ const DefaultMatchCacheBytes = 64 << 20
 const matchEntryShare = 4
 
 // matchList is the matches of a query's text on one snapshot, ascending by
-// document number.
+// document number, stored compactly: a common word's list at a million
+// records is hundreds of thousands of matches, and the more lists the
+// budget holds, the fewer walks are made again. Document numbers are kept
+// as gaps (one byte each, mostly) and scores as indexes into the distinct
+// scores of the list (TF-IDF gives a few thousand): about 3 bytes a match
+// instead of 12.
 type matchList struct {
-	docs   []uint32
-	scores []float64 // by position; nil when the walk was not scored
+	n    int
+	gaps []byte // uvarint gap from the previous document number (from 0 for the first)
+	// Scores by position, when the walk was scored: scoreOf indexes
+	// scoreValues, or, with more distinct scores than a uint16 tells apart,
+	// scores holds them all. Both nil when unscored.
+	scoreOf     []uint16
+	scoreValues []float64
+	scores      []float64
 	// sectionOnly marks, by position, matches through the section alone
 	// (plan.own); nil when there are none.
 	sectionOnly []uint64
@@ -59,11 +72,19 @@ const memoTop = 1000
 const memoBytes = memoTop*96 + 16<<10
 
 func (m *matchList) bytes() int64 {
-	b := int64(4*cap(m.docs) + 8*cap(m.scores) + 8*cap(m.sectionOnly) + 128)
-	if len(m.docs) >= memoMinMatches {
+	b := int64(len(m.gaps) + 2*len(m.scoreOf) + 8*len(m.scoreValues) + 8*len(m.scores) + 8*len(m.sectionOnly) + 128)
+	if m.n >= memoMinMatches {
 		b += memoBytes
 	}
 	return b
+}
+
+// score is the score of the i-th match of a scored list.
+func (m *matchList) score(i int) float64 {
+	if m.scores != nil {
+		return m.scores[i]
+	}
+	return m.scoreValues[m.scoreOf[i]]
 }
 
 // unfiltered returns the memo, making it with count the first time. A
@@ -88,12 +109,70 @@ func (m *matchList) isSectionOnly(i int) bool {
 	return m.sectionOnly != nil && m.sectionOnly[i/64]&(1<<(i%64)) != 0
 }
 
-// matchRecorder builds a matchList during a walk, giving up once it is
-// larger than limit bytes. That memory is outside the cache's budget, once
-// per search walking an uncached query: at most a quarter of a shard's
-// budget, twice over while the list grows and when put copies it.
+// rawMatches is a walk's matches as recorded, before compact.
+type rawMatches struct {
+	docs        []uint32
+	scores      []float64 // nil when unscored
+	sectionOnly []uint64
+}
+
+func (r *rawMatches) bytes() int64 {
+	return int64(4*cap(r.docs) + 8*cap(r.scores) + 8*cap(r.sectionOnly))
+}
+
+// compact stores raw matches as a matchList.
+func compact(r *rawMatches) *matchList {
+	l := &matchList{n: len(r.docs), sectionOnly: slices.Clone(r.sectionOnly)}
+	l.gaps = make([]byte, 0, len(r.docs)+len(r.docs)/4)
+	prev := uint32(0)
+	for _, d := range r.docs {
+		l.gaps = binary.AppendUvarint(l.gaps, uint64(d-prev))
+		prev = d
+	}
+	l.gaps = slices.Clip(l.gaps)
+	if r.scores == nil {
+		return l
+	}
+	index := map[float64]uint16{}
+	l.scoreOf = make([]uint16, len(r.scores))
+	for i, s := range r.scores {
+		x, ok := index[s]
+		if !ok {
+			if len(l.scoreValues) > math.MaxUint16 {
+				// Too many distinct scores to index: keep them as they are.
+				l.scoreOf, l.scoreValues, l.scores = nil, nil, slices.Clone(r.scores)
+				return l
+			}
+			x = uint16(len(l.scoreValues))
+			index[s] = x
+			l.scoreValues = append(l.scoreValues, s)
+		}
+		l.scoreOf[i] = x
+	}
+	l.scoreValues = slices.Clip(l.scoreValues)
+	return l
+}
+
+// each calls fn for every match in order, stopping at its first error.
+func (m *matchList) each(fn func(i int, doc uint64) error) error {
+	doc, at := uint64(0), 0
+	for i := range m.n {
+		gap, k := binary.Uvarint(m.gaps[at:])
+		at += k
+		doc += gap
+		if err := fn(i, doc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchRecorder gathers a walk's matches for the cache, giving up once
+// they take more than limit bytes. That memory is outside the cache's
+// budget, once per search walking an uncached query: at most a quarter of
+// a shard's budget, twice over while the slices grow.
 type matchRecorder struct {
-	list  matchList
+	raw   rawMatches
 	limit int64
 	over  bool
 }
@@ -102,20 +181,20 @@ func (r *matchRecorder) add(doc uint64, score float64, scored, sectionOnly bool)
 	if r == nil || r.over {
 		return
 	}
-	i := len(r.list.docs)
-	r.list.docs = append(r.list.docs, uint32(doc)) // document numbers of a snapshot fit: the columns index them as uint32 too
+	i := len(r.raw.docs)
+	r.raw.docs = append(r.raw.docs, uint32(doc)) // document numbers of a snapshot fit: the columns index them as uint32 too
 	if scored {
-		r.list.scores = append(r.list.scores, score)
+		r.raw.scores = append(r.raw.scores, score)
 	}
 	if sectionOnly {
-		for len(r.list.sectionOnly) <= i/64 {
-			r.list.sectionOnly = append(r.list.sectionOnly, 0)
+		for len(r.raw.sectionOnly) <= i/64 {
+			r.raw.sectionOnly = append(r.raw.sectionOnly, 0)
 		}
-		r.list.sectionOnly[i/64] |= 1 << (i % 64)
+		r.raw.sectionOnly[i/64] |= 1 << (i % 64)
 	}
-	if i%4096 == 0 && r.list.bytes() > r.limit {
+	if i%4096 == 0 && r.raw.bytes() > r.limit {
 		r.over = true
-		r.list = matchList{}
+		r.raw = rawMatches{}
 	}
 }
 
@@ -186,12 +265,11 @@ func (c *matchCache) put(planKey string, scored bool, r *matchRecorder, memo *co
 	if c == nil || r == nil || r.over {
 		return
 	}
-	// Exact-sized copies: appending left up to twice the room needed.
-	l := &matchList{docs: slices.Clone(r.list.docs), scores: slices.Clone(r.list.scores), sectionOnly: slices.Clone(r.list.sectionOnly)}
+	l := compact(&r.raw)
 	if l.bytes() > c.budget/matchEntryShare {
 		return
 	}
-	if len(l.docs) >= memoMinMatches {
+	if l.n >= memoMinMatches {
 		l.memo = memo
 	}
 	key := matchKey(planKey, scored)

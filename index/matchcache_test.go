@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -103,7 +104,7 @@ func TestMatchCacheKeepsNothingOfACancelledWalk(t *testing.T) {
 		t.Fatalf("cancelled search: error %v, want context.Canceled", err)
 	}
 	if l := ix.shards[0].cols.matches.Load().get("条约", true); l != nil {
-		t.Errorf("a cancelled walk left %d matches in the cache", len(l.docs))
+		t.Errorf("a cancelled walk left %d matches in the cache", l.n)
 	}
 }
 
@@ -115,7 +116,7 @@ func TestMatchCacheLRU(t *testing.T) {
 		}
 		return r
 	}
-	size := (&matchList{docs: make([]uint32, 100), scores: make([]float64, 100), sectionOnly: make([]uint64, 2)}).bytes()
+	size := compact(&list(100, true).raw).bytes()
 	c := newMatchCache(4*size + size/2) // room for four lists of 100
 	for _, k := range []string{"a", "b", "c", "d"} {
 		c.put(k, true, list(100, true), nil)
@@ -140,8 +141,8 @@ func TestMatchCacheLRU(t *testing.T) {
 	if l == nil {
 		t.Fatal("an unscored request is not served by the scored list")
 	}
-	if !l.isSectionOnly(0) || l.isSectionOnly(1) || !l.isSectionOnly(99) || l.scores[42] != 42 {
-		t.Errorf("list read back wrong: section-only %v %v %v, score %v", l.isSectionOnly(0), l.isSectionOnly(1), l.isSectionOnly(99), l.scores[42])
+	if !l.isSectionOnly(0) || l.isSectionOnly(1) || !l.isSectionOnly(99) || l.score(42) != 42 {
+		t.Errorf("list read back wrong: section-only %v %v %v, score %v", l.isSectionOnly(0), l.isSectionOnly(1), l.isSectionOnly(99), l.score(42))
 	}
 	c.put("u", false, list(100, false), nil)
 	if c.get("u", true) != nil {
@@ -156,12 +157,64 @@ func TestMatchCacheLRU(t *testing.T) {
 	for i := range 10000 {
 		r.add(uint64(i), 1, true, false)
 	}
-	if !r.over || r.list.docs != nil {
-		t.Errorf("recorder past its limit kept %d matches", len(r.list.docs))
+	if !r.over || r.raw.docs != nil {
+		t.Errorf("recorder past its limit kept %d matches", len(r.raw.docs))
 	}
 	var off *matchCache // SetMatchCache(0)
 	if off.get("a", true) != nil || off.recorder("a") != nil {
 		t.Error("a cache turned off answers")
 	}
 	off.put("a", true, list(1, true), nil)
+}
+
+// TestCompactMatchList: a list reads back the documents, scores and
+// section-only flags it was made from, with few or many distinct scores
+// and with gaps of every size.
+func TestCompactMatchList(t *testing.T) {
+	cases := []struct {
+		name   string
+		n      int
+		doc    func(i int) uint32
+		score  func(i int) float64 // nil: unscored
+		nearly int64               // at most this many bytes a match, before the fixed costs
+	}{
+		{"dense, few scores", 5000, func(i int) uint32 { return uint32(2 * i) }, func(i int) float64 { return float64(i%37) / 7 }, 3},
+		{"sparse, unscored", 3000, func(i int) uint32 { return uint32(i) * 100003 }, nil, 3},
+		{"more scores than a uint16 tells apart", 70000, func(i int) uint32 { return uint32(i) }, func(i int) float64 { return float64(i) / 3 }, 9},
+		{"the last document number", 2, func(i int) uint32 { return uint32(i) * math.MaxUint32 }, func(int) float64 { return 0 }, 64},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := &matchRecorder{limit: 1 << 40}
+			for i := range c.n {
+				s := 0.0
+				if c.score != nil {
+					s = c.score(i)
+				}
+				r.add(uint64(c.doc(i)), s, c.score != nil, i%5 == 0)
+			}
+			l := compact(&r.raw)
+			if l.n != c.n {
+				t.Fatalf("%d matches, want %d", l.n, c.n)
+			}
+			err := l.each(func(i int, doc uint64) error {
+				if doc != uint64(c.doc(i)) {
+					return fmt.Errorf("match %d: document %d, want %d", i, doc, c.doc(i))
+				}
+				if c.score != nil && l.score(i) != c.score(i) {
+					return fmt.Errorf("match %d: score %v, want %v", i, l.score(i), c.score(i))
+				}
+				if l.isSectionOnly(i) != (i%5 == 0) {
+					return fmt.Errorf("match %d: section-only %v", i, l.isSectionOnly(i))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if per := (l.bytes() - 128 - memoBytes) / int64(c.n); c.n >= memoMinMatches && per > c.nearly {
+				t.Errorf("%d bytes a match, want at most %d", per, c.nearly)
+			}
+		})
+	}
 }
