@@ -24,9 +24,9 @@ import (
 // and evicts the least recently used entry.
 
 // DefaultMatchCacheBytes bounds the match cache of an index, over all its
-// shards. An entry costs 12 bytes per matching record (document number and
-// score): the product's ten common queries over a million synthetic records
-// hold about 40 MiB.
+// shards. An entry costs about 3 bytes per matching record (matchList), so
+// this holds some 20 million matches: enough for the 49 texts of the
+// benchmark's scale mix at a million records (docs/PERFORMANCE.md).
 const DefaultMatchCacheBytes = 64 << 20
 
 // matchEntryShare: one entry may take at most this share of a shard's
