@@ -65,13 +65,11 @@ func WriteTables(w io.Writer, results []*Result) {
 			when = r.Time
 		}
 	}
-	fmt.Fprintf(w, "Run of %s (UTC), `scripts/perf.sh %s`; load average at each step in `var/perf/*/report.txt`.\n\n",
+	fmt.Fprintf(w, "Run of %s (UTC), `scripts/perf.sh %s`; load average at each step in `var/perf/*/report.txt`.\n",
 		when, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(sizes)), " "), "[]"))
 
-	fmt.Fprintln(w, "Indexing (`ctbtbench index`, parse + index end to end in one process holding the corpus, as plain Bleve is measured; `cmd/indexer`: the binary, timed from outside by `ctbtbench indexer`):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | ours records/s | ours size | plain Bleve records/s | plain Bleve size | cmd/indexer records/s | cmd/indexer peak RSS |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	tableStart(w, "Indexing (`ctbtbench index`, parse + index end to end in one process holding the corpus, as plain Bleve is measured; `cmd/indexer`: the binary, timed from outside by `ctbtbench indexer`):",
+		"| records | ours records/s | ours size | plain Bleve records/s | plain Bleve size | cmd/indexer records/s | cmd/indexer peak RSS |")
 	for _, n := range sizes {
 		o, b, x := cold(ToolOurs, PhaseIndex, MixScale, n, 0), cold(ToolBleve, PhaseIndex, MixScale, n, 0), cold(ToolOurs, PhaseIndexer, MixScale, n, 0)
 		if o == nil && b == nil && x == nil {
@@ -92,11 +90,8 @@ func WriteTables(w io.Writer, results []*Result) {
 		fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s |\n", n, or, os, br, bs, xr, xm)
 	}
 
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "In process, scale mix (`ctbtbench search -facets`, ours cold with `-match-cache 0` and as served with the match cache, and `ctbtbench baseline -facets`; ms; ratio = plain Bleve ÷ ours cold):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | class | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p50 ratio | p99 ratio | ours cached p50 | ours cached p99 |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	tableStart(w, "In process, scale mix (`ctbtbench search -facets`, ours cold with `-match-cache 0` and as served with the match cache, and `ctbtbench baseline -facets`; ms; ratio = plain Bleve ÷ ours cold):",
+		"| records | class | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p50 ratio | p99 ratio | ours cached p50 | ours cached p99 |")
 	for _, n := range sizes {
 		o, b, c := cold(ToolOurs, PhaseSearch, MixScale, n, 0), cold(ToolBleve, PhaseSearch, MixScale, n, 0), get(ToolOurs, PhaseSearch, MixScale, n, 0)
 		if o == nil || b == nil {
@@ -126,11 +121,8 @@ func WriteTables(w io.Writer, results []*Result) {
 		}
 	}
 
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Product mix, per query (issue 14's common queries; in process: `-mix product`, cold and cached; HTTP: 1 client, the server as served (match cache on) and cold (`-match-cache 0`); ms):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | query | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p99 ratio | ours cached p50 | ours cached p99 | HTTP p50 | HTTP p99 | HTTP cold p50 | HTTP cold p99 |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	tableStart(w, "Product mix, per query (issue 14's common queries; in process: `-mix product`, cold and cached; HTTP: 1 client, the server as served (match cache on) and cold (`-match-cache 0`); ms):",
+		"| records | query | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p99 ratio | ours cached p50 | ours cached p99 | HTTP p50 | HTTP p99 | HTTP cold p50 | HTTP cold p99 |")
 	for _, n := range sizes {
 		o, b := cold(ToolOurs, PhaseSearch, MixProduct, n, 0), cold(ToolBleve, PhaseSearch, MixProduct, n, 0)
 		c, h, hc := get(ToolOurs, PhaseSearch, MixProduct, n, 0), get(ToolOurs, PhaseLoad, MixProduct, n, 1), cold(ToolOurs, PhaseLoad, MixProduct, n, 1)
@@ -160,11 +152,8 @@ func WriteTables(w io.Writer, results []*Result) {
 		}
 	}
 
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Over HTTP (`ctbtbench load` against `cmd/search`, then the Echo floor the same way; ms; floor ratio = ours ÷ floor):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| records | mix | match cache | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | server RSS after: own + mapped index | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	tableStart(w, "Over HTTP (`ctbtbench load` against `cmd/search`, then the Echo floor the same way; ms; floor ratio = ours ÷ floor):",
+		"| records | mix | match cache | clients | req/s | p50 | p99 | errors | mean body | server peak RSS | server RSS after: own + mapped index | floor req/s | floor p50 | p50 ÷ floor | floor req/s ÷ ours |")
 	for _, n := range sizes {
 		for _, mix := range []string{MixProduct, MixScale} {
 			for _, cache := range []string{CacheOn, CacheOff} {
@@ -186,6 +175,16 @@ func WriteTables(w io.Writer, results []*Result) {
 			}
 		}
 	}
+}
+
+// tableStart writes a table's caption and header row, after a blank line
+// when the caption does not open the section.
+func tableStart(w io.Writer, caption, header string) {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, caption)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, header)
+	fmt.Fprintln(w, "|"+strings.Repeat("---|", strings.Count(header, "|")-1))
 }
 
 // cacheOf is the match cache a result ran with: results from before it
