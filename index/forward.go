@@ -32,7 +32,7 @@ func (q forwardOnlyQuery) Searcher(ctx context.Context, r bindex.IndexReader, m 
 	if _, none := s.(*searcher.MatchNoneSearcher); none {
 		return s, nil // BooleanQuery drops a clause matching nothing; keep that visible
 	}
-	return &forwardOnlySearcher{Searcher: s}, nil
+	return &forwardOnlySearcher{Searcher: s, extras: options.Explain || options.IncludeTermVectors}, nil
 }
 
 type forwardOnlySearcher struct {
@@ -45,6 +45,10 @@ type forwardOnlySearcher struct {
 	expl  *search.Explanation
 	locs  []search.FieldTermLocation
 	done  bool
+	// extras: explanations or term locations were asked for, so a replay
+	// must carry them; searches here ask for neither, and copying each
+	// match's locations would tax every ranked search.
+	extras bool
 }
 
 func (s *forwardOnlySearcher) keep(dm *search.DocumentMatch) *search.DocumentMatch {
@@ -53,8 +57,11 @@ func (s *forwardOnlySearcher) keep(dm *search.DocumentMatch) *search.DocumentMat
 		return nil
 	}
 	s.at = append(s.at[:0], dm.IndexInternalID...)
-	s.score, s.expl = dm.Score, dm.Expl
-	s.locs = append(s.locs[:0], dm.FieldTermLocations...)
+	s.score = dm.Score
+	if s.extras {
+		s.expl = dm.Expl
+		s.locs = append(s.locs[:0], dm.FieldTermLocations...)
+	}
 	return dm
 }
 
