@@ -105,8 +105,11 @@ func (m *matchList) unfiltered(count func() (*collection, error)) (*collection, 
 // entryBytes is what an entry costs: its list and its key.
 func entryBytes(key string, l *matchList) int64 { return l.bytes() + int64(len(key)) }
 
+// isSectionOnly reports whether the i-th match is section-only. The bit set
+// ends with the last section-only match.
 func (m *matchList) isSectionOnly(i int) bool {
-	return m.sectionOnly != nil && m.sectionOnly[i/64]&(1<<(i%64)) != 0
+	w := i / 64
+	return w < len(m.sectionOnly) && m.sectionOnly[w]&(1<<(i%64)) != 0
 }
 
 // rawMatches is a walk's matches as recorded, before compact.
