@@ -145,19 +145,9 @@ func spansIn(text string, keep []fold.Rune, m marks) []span {
 	return merged
 }
 
-// highlightField renders text as HTML fragments with <mark> around matches.
-// Every character of the text is escaped; the only markup added is <mark> and
-// </mark>. It returns nil when nothing in the field matches.
-func highlightField(text string, terms []string) []string {
-	return highlightFieldOf(text, marks{terms: terms})
-}
-
-func highlightFieldOf(text string, m marks) []string {
-	return fragments(text, markSpans(text, m))
-}
-
-// fragments renders the marked spans of text as HTML fragments, or nil
-// when there are none.
+// fragments renders the marked spans of text as HTML fragments with <mark>
+// around matches, or nil when there are none. Every character of the text
+// is escaped; the only markup added is <mark> and </mark>.
 func fragments(text string, spans []span) []string {
 	if len(spans) == 0 {
 		return nil

@@ -664,3 +664,13 @@ func TestSortTiesStableAcrossBuilds(t *testing.T) {
 		}
 	}
 }
+
+// highlightField is a field's fragments as a hit shows them (hitTexts, then
+// fragments), for the query words terms.
+func highlightField(text string, terms []string) []string {
+	return highlightFieldOf(text, marks{terms: terms})
+}
+
+func highlightFieldOf(text string, m marks) []string {
+	return fragments(text, markText(text, m).spans)
+}
