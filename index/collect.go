@@ -242,8 +242,8 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 
 	scored := sortBy == SortRelevance
 	if ml := cols.matches.Load().get(key, scored); ml != nil {
-		if scored && f.active() == 0 && k <= memoTop && ml.n >= memoMinMatches {
-			// The first page of a common query, unfiltered: its facets and
+		if memoServes(scored, f, k) && ml.n >= memoMinMatches {
+			// The first pages of a common query, unfiltered: its facets and
 			// best hits were counted once for the list.
 			m, err := ml.unfiltered(func() (*collection, error) {
 				out, top, tally := newTally(shardNum, cols, filterSets{}, SortRelevance, memoTop, true)
@@ -256,9 +256,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 			if err != nil {
 				return nil, err
 			}
-			res := *m // the counts are only read from here on
-			res.top = m.top[:min(k, len(m.top))]
-			return &res, nil
+			return m.firstOf(k), nil
 		}
 		if err := tallyList(ctx, ml, scored, tally); err != nil {
 			return nil, err
@@ -348,7 +346,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	rec = cache.recorder(key)
 	// Walking an unfiltered query by relevance makes its memo on the way
 	// (matchList.memo): the best memoTop hits instead of k.
-	memo := rec != nil && scored && f.active() == 0 && wantFacets && k < memoTop
+	memo := rec != nil && wantFacets && memoServes(scored, f, k)
 	if memo {
 		top.k = memoTop
 	}
@@ -361,9 +359,21 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		return out, nil
 	}
 	cache.put(key, scored, rec, out)
-	res := *out // out is the memo now: only read from here on
-	res.top = out.top[:min(k, len(out.top))]
-	return &res, nil
+	return out.firstOf(k), nil
+}
+
+// memoServes reports whether a request's page can come from a match list's
+// memo (matchList.memo): unfiltered, by relevance, within its best hits.
+func memoServes(scored bool, f filterSets, k int) bool {
+	return scored && f.active() == 0 && k <= memoTop
+}
+
+// firstOf is c with only its best k hits, sharing c's counts: c is a memo,
+// only read once made.
+func (c *collection) firstOf(k int) *collection {
+	res := *c
+	res.top = c.top[:min(k, len(c.top))]
+	return &res
 }
 
 // tallyFunc counts one match: the total and the page when it passes every
