@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,5 +120,34 @@ func TestLoadRefusesRemote(t *testing.T) {
 	_, err := Load(context.Background(), LoadConfig{URL: "http://192.0.2.1:80", Clients: 1, Duration: time.Second}, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestIndexerTimesTheBinary: `ctbtbench indexer` runs the real cmd/indexer
+// and reads its summary line, which scripts/perf.sh depends on.
+func TestIndexerTimesTheBinary(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build cmd/indexer with")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "indexer")
+	if out, err := exec.Command(gobin, "build", "-o", bin, "ctbtsearch/cmd/indexer").CombinedOutput(); err != nil {
+		t.Fatalf("go build cmd/indexer: %v\n%s", err, out)
+	}
+	corpus := filepath.Join(tmp, "corpus")
+	var out strings.Builder
+	if _, err := Gen(GenConfig{Records: 300, Out: corpus, Seed: 2}, &out); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Indexer(context.Background(), IndexerConfig{Bin: bin, Index: filepath.Join(tmp, "index"), Paths: []string{corpus}}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Phase != PhaseIndexer || r.Records != 300 || r.RecordsPerSec <= 0 || r.SizeBytes <= 0 || r.PeakRSS <= 0 {
+		t.Errorf("indexer result: %+v", r)
+	}
+	if _, err := Indexer(context.Background(), IndexerConfig{Bin: bin, Index: filepath.Join(tmp, "index2"), Paths: []string{filepath.Join(tmp, "missing")}}, &out); err == nil {
+		t.Error("an indexer run that fails gives no error")
 	}
 }
