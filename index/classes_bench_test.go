@@ -9,7 +9,7 @@ import (
 // (internal/bench's mix) on 10k synthetic records, one shard as served at
 // that size: a common word, a quoted phrase (the positions of each
 // candidate checked, phrase.go), and selective filters over a common word
-// or phrase (driven from the filters' documents, collect.go).
+// or phrase, or none (driven from the filters' documents, collect.go).
 //
 //	go test ./index -run XXX -bench SearchClasses -benchtime 200x
 func BenchmarkSearchClasses(b *testing.B) {
@@ -33,6 +33,7 @@ func BenchmarkSearchClasses(b *testing.B) {
 		{"phrase+section+month", Request{Query: `"全面禁止核试验条约"`, Section: []string{"1(a)"}, Months: []string{month}}},
 		{"word+state", Request{Query: "批准", States: []string{state}}},
 		{"word+state+year", Request{Query: "会议", States: []string{state}, Years: []string{year}}},
+		{"browse+section+month", Request{Section: []string{"1(a)"}, Months: []string{month}}},
 		{"single-character", Request{Query: "核"}},
 	}
 	// Each case cold (the match cache off: Bleve's searchers every time)

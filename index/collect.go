@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
@@ -178,9 +179,12 @@ type collection struct {
 	// year the matches touch, -1 without matches: they tell how wide a
 	// time chart the result needs.
 	firstYear, lastYear int
-	// rest: the facet counts of the filtered fields are still to be made
-	// (collectRest).
-	rest bool
+	// rest: a search driven by its filters with a month filter; its walk
+	// counted the documents failing only the month filter that touch the
+	// years restLo to restHi (lo > hi: none), and collectMonthRest counts
+	// those of the result's span outside them.
+	rest           bool
+	restLo, restHi int
 }
 
 // filterSets are the active filters as ordinal sets of the columns.
@@ -221,9 +225,25 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	n := uint64(len(cols.state))
 
 	if q == nil {
-		// Every record matches: walk the columns instead of a searcher. A
-		// document number without a state is a deleted document.
+		// Every record matches: walk the columns instead of a searcher,
+		// only the filters' documents when they can be listed.
 		var id bindex.IndexInternalID
+		if d := f.drive(cols, n, wantFacets); d != nil && driveByFilters {
+			for i, doc := range d.docs {
+				if i%(16*checkEvery) == 0 {
+					if err := ctx.Err(); err != nil {
+						return nil, err
+					}
+				}
+				id = bindex.NewIndexInternalID(id[:0], uint64(doc))
+				tally(uint64(doc), id, 0, false)
+			}
+			out.rest = wantFacets && f.month != nil
+			out.restLo, out.restHi = d.lo, d.hi
+			out.top = top.sorted()
+			return out, nil
+		}
+		// A document number without a state is a deleted document.
 		for doc := uint64(0); doc < n; doc++ {
 			if doc%(16*checkEvery) == 0 {
 				if err := ctx.Err(); err != nil {
@@ -329,16 +349,16 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		sctx.DocumentMatchPool.Put(dm)
 		return nil
 	}
-	if docs := f.passing(cols, s.Count()/driveFactor); docs != nil && driveByFilters {
+	if d := f.drive(cols, s.Count()/driveFactor, wantFacets); d != nil && driveByFilters {
 		// The filters leave few documents: skip the text's searcher from one
 		// to the next (Advance) instead of visiting every match of the text.
-		// They make the total, the page and the facets of fields without a
-		// filter; the disjunctive counts of the filtered fields are left to
-		// collectRest, once the span of the result is known.
-		if err := advanceOver(ctx, s, sctx, docs, visit); err != nil {
+		// The documents passing every filter make the total and the page,
+		// those failing one filter its disjunctive count, in the same walk.
+		if err := advanceOver(ctx, s, sctx, d.docs, visit); err != nil {
 			return nil, err
 		}
-		out.rest = wantFacets && f.active() > 0
+		out.rest = wantFacets && f.month != nil
+		out.restLo, out.restHi = d.lo, d.hi
 		out.top = top.sorted()
 		return out, nil
 	}
@@ -508,45 +528,36 @@ func advanceOver(ctx context.Context, s search.Searcher, sctx *search.SearchCont
 	return nil
 }
 
-// collectRest completes a filter-driven collection (out.rest): the facet
-// counts of each filtered field over the documents that fail that filter
-// alone. Month counts are wanted only for months of the years the result
-// spans (first to last, 0 when the month facet is not shown): the facet
-// lists no others, and those are few documents where all months of all
-// years would be most of the index.
-func (ix *Index) collectRest(ctx context.Context, cols *columns, q query.Query, f filterSets, first, last int, out *collection) error {
-	var inSpan []bool
-	if first > 0 && last-first+1 <= MonthFacetMaxYears {
-		inSpan = make([]bool, len(cols.years))
-		for i, y := range cols.years {
-			v, _ := strconv.Atoi(y)
-			inSpan[i] = v >= first && v <= last
+// collectMonthRest completes the month facet of a search driven by its
+// filters (collection.rest) once the span of the result's years is known
+// across shards: its walk visited the documents failing only the month
+// filter that touch the years its own passing documents touch, and the
+// facet lists the months of the result's span (first to last). The
+// documents touching the span but not those years are counted here: none
+// when the shard's passing documents cover the span, as they mostly do.
+func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Query, f filterSets, first, last int, out *collection) error {
+	if !out.rest || first <= 0 || last-first+1 > MonthFacetMaxYears || out.restLo <= first && last <= out.restHi {
+		return nil
+	}
+	inSpan, visited := yearsBetween(cols, first, last), yearsBetween(cols, out.restLo, out.restHi)
+	var docs []uint32
+	for _, doc := range unionDocs(cols.valueDocs(fieldYear), inSpan) {
+		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
+		if bits, n := f.failed(cols, doc); n == 1 && bits == 1<<fieldMonth && !touches(visited, ys) {
+			docs = append(docs, doc)
 		}
 	}
-	tally := func(doc uint64) {
-		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
-		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
-		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
-		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
-		pm, py := anyIn(f.month, ms), anyIn(f.year, ys)
-		switch {
-		case ps && pc && pm && pr && py:
-			// counted by collect
-		case !ps && pc && pm && pr && py && st >= 0:
-			out.stateCount[st]++
-		case ps && !pc && pm && pr && py && se >= 0:
-			out.sectionCount[se]++
-		case ps && pc && !pm && pr && py && touches(inSpan, ys):
-			for _, m := range ms {
+	if len(docs) == 0 {
+		return nil
+	}
+	restFallbacks.Add(1)
+	if q == nil { // every record matches
+		for _, doc := range docs {
+			for _, m := range cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]] {
 				out.monthCount[m]++
 			}
-		case ps && pc && pm && !pr && py && re >= 0:
-			out.reportCount[re]++
-		case ps && pc && pm && pr && !py:
-			for _, y := range ys {
-				out.yearCount[y]++
-			}
 		}
+		return nil
 	}
 	// Whether a document matches is all that counts here: no scores.
 	s, err := q.Searcher(withColumns(ctx, cols), cols.reader, ix.mapping, search.SearcherOptions{Score: "none"})
@@ -555,18 +566,32 @@ func (ix *Index) collectRest(ctx context.Context, cols *columns, q query.Query, 
 	}
 	defer s.Close()
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
-	n := uint64(len(cols.state))
-	visit := func(dm *search.DocumentMatch) error {
-		if doc := dm.IndexInternalID.Value(); doc < n {
-			tally(doc)
+	return advanceOver(ctx, s, sctx, docs, func(dm *search.DocumentMatch) error {
+		doc := dm.IndexInternalID.Value()
+		for _, m := range cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]] {
+			out.monthCount[m]++
 		}
 		sctx.DocumentMatchPool.Put(dm)
 		return nil
+	})
+}
+
+// restFallbacks counts the searches collectMonthRest had to walk again, so
+// tests can tell that they cover that path.
+var restFallbacks atomic.Int64
+
+// yearsBetween marks the ordinals of the years first to last (numbers); nil
+// when first > last.
+func yearsBetween(cols *columns, first, last int) []bool {
+	if first > last {
+		return nil
 	}
-	if docs := f.failingOne(cols, inSpan, s.Count()/driveFactor); docs != nil {
-		return advanceOver(ctx, s, sctx, docs, visit)
+	set := make([]bool, len(cols.years))
+	for i, y := range cols.years {
+		v, _ := strconv.Atoi(y)
+		set[i] = v >= first && v <= last
 	}
-	return nextOver(ctx, s, sctx, visit)
+	return set
 }
 
 // touches reports whether a document of years ys has one in the set; never
@@ -677,62 +702,92 @@ func unionDocs(lists [][]uint32, sel []bool) []uint32 {
 	return out
 }
 
-// passing returns, ascending, the live documents passing every filter, or
-// nil without filters or when there are more than limit of them, or when
-// the documents failing one filter other than the month may be more than
-// limit: those are visited for the disjunctive counts (collectRest), and
-// when they are many, one pass over every match of the text does both at
-// once, cheaper. (A lone state filter with a common word: the state facet
+// driven is the walk of a search driven by its filters (filterSets.drive).
+type driven struct {
+	// docs, ascending: the live documents passing every filter, and those
+	// failing exactly one, the month filter only when touching the years lo
+	// to hi (numbers; lo > hi: none), the years the passing ones touch.
+	docs   []uint32
+	lo, hi int
+}
+
+// drive lists the documents a search visits when its filters drive it, or
+// returns nil when they are more than limit or cannot be listed from the
+// filters' documents (a lone filter other than the month: every other
+// document fails it alone). Those failing one filter make the disjunctive
+// counts (withFailing); when they are many, one pass over every match of the
+// text is cheaper. (A lone state filter with a common word: the state facet
 // still counts every match; BenchmarkSearchClasses/word+state was 20%
 // slower driven.) Documents are found from the per-value lists of the most
 // selective filter, so the cost follows the filters' documents, not the
 // index.
-func (f filterSets) passing(cols *columns, limit uint64) []uint32 {
+//
+// The month facet lists only the months of the result's span of years,
+// known once every shard has walked: the documents failing only the month
+// filter are visited when they touch the years of the passing documents
+// (they mostly cover the span), and collectMonthRest counts any others.
+func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven {
 	if f.active() == 0 {
 		return nil
 	}
-	var rest uint64 // a bound on the documents failing one filter, the month aside
-	for field, set := range f.byField() {
-		if set == nil || field == fieldMonth {
-			continue
-		}
-		d, ok := f.driver(cols, field)
-		if !ok {
-			return nil // the only filter: every other document fails it alone
-		}
-		if rest += uint64(len(d)); rest > limit {
-			return nil
+	sets := f.byField()
+	var others [numFilterFields][]uint32 // field → documents passing the most selective other filter
+	if withFailing {
+		var bound uint64 // on the documents failing one filter, the month aside
+		for field, set := range sets {
+			if set == nil {
+				continue
+			}
+			d, ok := f.driver(cols, field)
+			if !ok && field != fieldMonth {
+				return nil
+			}
+			others[field] = d
+			if field != fieldMonth {
+				if bound += uint64(len(d)); bound > limit {
+					return nil
+				}
+			}
 		}
 	}
 	cand, _ := f.driver(cols, -1)
-	docs := []uint32{}
+	d := &driven{docs: []uint32{}}
+	loOrd, hiOrd := len(cols.years), -1
 	for _, doc := range cand {
 		if _, n := f.failed(cols, doc); n == 0 {
-			if uint64(len(docs)) >= limit {
+			if uint64(len(d.docs)) >= limit {
 				return nil
 			}
-			docs = append(docs, doc)
+			d.docs = append(d.docs, doc)
+			if ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]; len(ys) > 0 {
+				loOrd, hiOrd = min(loOrd, int(ys[0])), max(hiOrd, int(ys[len(ys)-1]))
+			}
 		}
 	}
-	return docs
-}
-
-// failingOne returns, ascending, the live documents failing exactly one
-// filter — when that is the month filter, only those touching a year of
-// inSpan — or nil when there are more than limit of them or they cannot be
-// listed from another filter's documents.
-func (f filterSets) failingOne(cols *columns, inSpan []bool, limit uint64) []uint32 {
-	docs := []uint32{}
-	for field, set := range f.byField() {
+	d.lo, d.hi = 1, 0
+	if !withFailing {
+		return d
+	}
+	var inSpan []bool
+	if f.month != nil && loOrd <= hiOrd {
+		d.lo, _ = strconv.Atoi(cols.years[loOrd])
+		d.hi, _ = strconv.Atoi(cols.years[hiOrd])
+		inSpan = make([]bool, len(cols.years))
+		for o := loOrd; o <= hiOrd; o++ {
+			inSpan[o] = true
+		}
+	}
+	passing := len(d.docs)
+	for field, set := range sets {
 		if set == nil || field == fieldMonth && inSpan == nil {
 			continue
 		}
-		cand, ok := f.driver(cols, field)
-		if !ok {
-			if field != fieldMonth {
-				return nil
+		cand := others[field]
+		if field == fieldMonth {
+			// Only documents of the span's years can touch it.
+			if ofSpan := unionDocs(cols.valueDocs(fieldYear), inSpan); cand == nil || len(ofSpan) < len(cand) {
+				cand = ofSpan
 			}
-			cand = unionDocs(cols.valueDocs(fieldYear), inSpan) // the month filter alone
 		}
 		for _, doc := range cand {
 			bits, n := f.failed(cols, doc)
@@ -742,14 +797,16 @@ func (f filterSets) failingOne(cols *columns, inSpan []bool, limit uint64) []uin
 			if field == fieldMonth && !touches(inSpan, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
 				continue
 			}
-			if uint64(len(docs)) >= limit {
+			if uint64(len(d.docs)) >= limit {
 				return nil
 			}
-			docs = append(docs, doc)
+			d.docs = append(d.docs, doc)
 		}
 	}
-	slices.Sort(docs)
-	return docs
+	if len(d.docs) > passing {
+		slices.Sort(d.docs)
+	}
+	return d
 }
 
 // scoringModel is the mapping's scoring model. TF-IDF, the default, ranks

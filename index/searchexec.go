@@ -214,8 +214,8 @@ func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wa
 			m.lastYear = max(m.lastYear, last)
 		}
 	}
-	// Shards driven by their filters count the filtered fields' facets now
-	// that the result's span of years is known (collectRest).
+	// Shards driven by their filters may still miss month counts of the
+	// result's span, known only now (collectMonthRest).
 	for i := range m.runs {
 		r := &m.runs[i]
 		if !r.col.rest {
@@ -225,7 +225,7 @@ func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wa
 		go func() {
 			defer wg.Done()
 			defer guardReads(&r.err, debug.SetPanicOnFault(true))
-			r.err = ix.collectRest(ctx, r.cols, p.query, ix.filterSets(r.cols, req), m.firstYear, m.lastYear, r.col)
+			r.err = ix.collectMonthRest(ctx, r.cols, p.query, ix.filterSets(r.cols, req), m.firstYear, m.lastYear, r.col)
 		}()
 	}
 	wg.Wait()
