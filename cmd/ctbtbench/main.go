@@ -7,11 +7,11 @@
 //
 //	ctbtbench gen      -records N -out DIR [-seed S] [-json FILE]
 //	ctbtbench index    -index LOC [-json FILE] DIR...
-//	ctbtbench indexer  -bin PATH -index LOC [-json FILE] DIR...
+//	ctbtbench indexer  -bin PATH -index LOC [-runs N] [-json FILE] DIR...
 //	ctbtbench search   -index LOC [-n 2000] [-warmup 50] [-facets] [-cpuprofile FILE] [-json FILE]
 //	ctbtbench load     -url http://127.0.0.1:PORT [-clients 1] [-duration 10s] [-max N]
 //	                   [-facets] [-floor] [-pid PID] [-json FILE]
-//	ctbtbench baseline (-records N | -dir DIR) -work DIR [-n 2000] [-warmup 50] [-facets]
+//	ctbtbench baseline (-records N | -dir DIR) -work DIR [-reuse] [-n 2000] [-warmup 50] [-facets]
 //	                   [-cpuprofile FILE] [-json FILE]
 //	ctbtbench chart    -in results.jsonl -out docs/perf.svg
 //	ctbtbench tables   -in run.jsonl -doc docs/PERFORMANCE.md
@@ -51,7 +51,10 @@
 // Bleve — the default mapping with the cjk analyzer, keyword fields for the
 // facets, batches of 1000 — into WORK/bleve-index and runs the same mix as
 // MatchQuery (AND) and MatchPhraseQuery on _all with stock facets and the
-// html highlighter, reporting the same figures.
+// html highlighter, reporting the same figures; then the mix's filtered
+// queries again as an application showing our facets must run them (one
+// more request per filtered field, its facet counted without its own
+// filter). -reuse searches an index an earlier run built.
 //
 // tables writes the Markdown tables of one run (ours against plain Bleve in
 // process, HTTP against the Echo floor) into the generated section of a
@@ -162,14 +165,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "indexer":
 		bin := fs.String("bin", "", "the cmd/indexer `BINARY` to run")
 		loc := fs.String("index", "", "index `LOC`ation (as cmd/search -index)")
+		runs := fs.Int("runs", 1, "build the index this many times and report the median run")
 		if err := parse(1, 1<<20); err != nil {
 			return err
 		}
-		if *bin == "" || *loc == "" {
+		if *bin == "" || *loc == "" || *runs < 1 {
 			fs.Usage()
-			return errors.New("indexer: -bin and -index are required")
+			return errors.New("indexer: -bin and -index are required, -runs must be positive")
 		}
-		r, err := bench.Indexer(ctx, bench.IndexerConfig{Bin: *bin, Index: *loc, Paths: fs.Args()}, stdout)
+		r, err := bench.Indexer(ctx, bench.IndexerConfig{Bin: *bin, Index: *loc, Paths: fs.Args(), Runs: *runs}, stdout)
 		if err != nil {
 			return err
 		}
@@ -236,6 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		seed := fs.Uint64("seed", 1, "seed of the query mix")
 		profile := fs.String("cpuprofile", "", "write a CPU profile of the measured queries to `FILE`")
 		mixes := fs.String("mix", bench.MixScale, "comma-separated query `MIXES` to run on the one index: scale, product")
+		reuse := fs.Bool("reuse", false, "search the plain Bleve index already in WORK/bleve-index instead of building it")
 		if err := parse(0, 0); err != nil {
 			return err
 		}
@@ -243,7 +248,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("baseline: -n must be positive")
 		}
 		rs, err := bench.Baseline(ctx, bench.BaselineConfig{Records: *records, Dir: *dir, CorpusSeed: *corpusSeed, Work: *work,
-			N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mixes: strings.Split(*mixes, ",")}, stdout)
+			N: *n, Warmup: *warmup, Facets: *facets, Seed: *seed, CPUProfile: *profile, Mixes: strings.Split(*mixes, ","), Reuse: *reuse}, stdout)
 		if err != nil {
 			return err
 		}

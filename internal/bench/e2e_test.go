@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
+
 	"ctbtsearch/index"
 	"ctbtsearch/web"
 )
@@ -70,10 +72,22 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(bres) != 2 || bres[0].Phase != PhaseIndex || bres[0].Records != 500 || bres[0].SizeBytes <= 0 {
+	if len(bres) != 3 || bres[0].Phase != PhaseIndex || bres[0].Records != 500 || bres[0].SizeBytes <= 0 ||
+		bres[2].Tool != ToolBleveSameFacets {
 		t.Fatalf("baseline results: %+v", bres)
 	}
 	checkSearch(t, "plain Bleve", bres[1])
+	if same := bres[2]; same.Errors != 0 || same.Queries < 40 || same.Classes[ClassWord2].N != 0 || same.Classes[ClassFilter3].N == 0 {
+		t.Errorf("plain Bleve with our facets: %d queries, %d errors, classes %v", same.Queries, same.Errors, same.Classes)
+	}
+	// Again on the index just built: searched, not rebuilt.
+	again, err := Baseline(ctx, BaselineConfig{Dir: corpus, Work: filepath.Join(tmp, "baseline"), N: 20, Warmup: 2, Facets: true, Seed: 1, Reuse: true}, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 2 || again[0].Phase != PhaseSearch || again[1].Tool != ToolBleveSameFacets {
+		t.Fatalf("baseline results reusing the index: %+v", again)
+	}
 	// The same mix on the same corpus: totals agree where the engines agree
 	// on what matches, so the share of empty results is close.
 	if d := sres.ZeroHits - bres[1].ZeroHits; d > 15 || d < -15 {
@@ -140,14 +154,82 @@ func TestIndexerTimesTheBinary(t *testing.T) {
 	if _, err := Gen(GenConfig{Records: 300, Out: corpus, Seed: 2}, &out); err != nil {
 		t.Fatal(err)
 	}
-	r, err := Indexer(context.Background(), IndexerConfig{Bin: bin, Index: filepath.Join(tmp, "index"), Paths: []string{corpus}}, &out)
+	r, err := Indexer(context.Background(), IndexerConfig{Bin: bin, Index: filepath.Join(tmp, "index"), Paths: []string{corpus}, Runs: 3}, &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Phase != PhaseIndexer || r.Records != 300 || r.RecordsPerSec <= 0 || r.SizeBytes <= 0 || r.PeakRSS <= 0 {
 		t.Errorf("indexer result: %+v", r)
 	}
+	if !strings.HasPrefix(r.Note, "median of 3 runs (") {
+		t.Errorf("note %q does not tell the runs", r.Note)
+	}
 	if _, err := Indexer(context.Background(), IndexerConfig{Bin: bin, Index: filepath.Join(tmp, "index2"), Paths: []string{filepath.Join(tmp, "missing")}}, &out); err == nil {
 		t.Error("an indexer run that fails gives no error")
+	}
+}
+
+// TestBaselineSameFacets checks that the plain Bleve requests standing for
+// our facets count disjunctively: a filtered field's facet counts the
+// matches of the other filters, each value as many as a search for it finds.
+func TestBaselineSameFacets(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	corpus := filepath.Join(tmp, "corpus")
+	var out strings.Builder
+	if _, err := Gen(GenConfig{Records: 400, Out: corpus, Seed: 3}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Baseline(ctx, BaselineConfig{Dir: corpus, Work: tmp, N: 5, Warmup: 1, Seed: 1}, &out); err != nil {
+		t.Fatal(err)
+	}
+	bi, err := bleve.OpenUsing(filepath.Join(tmp, "bleve-index"), map[string]any{"read_only": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bi.Close()
+	total := func(q Query) uint64 {
+		t.Helper()
+		r, err := bi.SearchInContext(ctx, BaselineRequest(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Total
+	}
+	q := Query{Text: "条约", Sections: []string{"1(a)"}, States: []string{"日本"}, Page: 1}
+	reqs := BaselineSameFacetsRequests(q)
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests for two filters, want 3", len(reqs))
+	}
+	checked := 0
+	for _, req := range reqs[1:] {
+		r, err := bi.SearchInContext(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Hits) != 0 || len(r.Facets) != 1 {
+			t.Fatalf("a facet request returned %d hits and %d facets", len(r.Hits), len(r.Facets))
+		}
+		for field, f := range r.Facets {
+			if f.Terms == nil || len(f.Terms.Terms()) < 2 {
+				t.Fatalf("facet %s lists %v: the filter of its field was not dropped", field, f.Terms)
+			}
+			for _, tf := range f.Terms.Terms() {
+				one := q
+				switch field {
+				case "state":
+					one.States = []string{tf.Term}
+				case "section":
+					one.Sections = []string{tf.Term}
+				}
+				if got := total(one); got != uint64(tf.Count) {
+					t.Errorf("facet %s: %s counted %d, a search finds %d", field, tf.Term, tf.Count, got)
+				}
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no facet value checked")
 	}
 }
