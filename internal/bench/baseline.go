@@ -32,6 +32,9 @@ type BaselineConfig struct {
 	Mixes      []string // query mixes to run, one search result each; none: MixScale
 	Seed       uint64   // of the query mix
 	CPUProfile string   // of the measured queries
+	// Reuse searches the plain Bleve index already at Work/bleve-index,
+	// built by an earlier run of the same corpus, instead of building it.
+	Reuse bool
 }
 
 // baselineBatch is the batch size of the plain Bleve indexing: the usual
@@ -97,34 +100,13 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 	records := ires.Records
 
 	path := filepath.Join(cfg.Work, "bleve-index")
-	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
-		if err := os.RemoveAll(path); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.MkdirAll(cfg.Work, 0o755); err != nil {
+	results := []*Result{ires}
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil && cfg.Reuse {
+		fmt.Fprintf(out, "  reusing the plain Bleve index at %s\n", path)
+		results = nil
+	} else if err := buildBaseline(ctx, path, cfg.Work, reports, ires, parsed, out); err != nil {
 		return nil, err
 	}
-	bi, err := bleve.New(path, BaselineMapping())
-	if err != nil {
-		return nil, fmt.Errorf("baseline: %w", err)
-	}
-	if err := baselineIndex(ctx, bi, reports, records, out, parsed); err != nil {
-		bi.Close()
-		return nil, err
-	}
-	if err := bi.Close(); err != nil {
-		return nil, fmt.Errorf("baseline: close: %w", err)
-	}
-	done := time.Now()
-	ires.IndexSec = done.Sub(parsed).Seconds()
-	ires.TotalSec = ires.ParseSec + ires.IndexSec
-	ires.RecordsPerSec = float64(records) / ires.TotalSec
-	if ires.SizeBytes, err = DiskUsage(path); err != nil {
-		return nil, err
-	}
-	ires.notePeak()
-	ires.Note = "index " + path
 
 	// Search phase, with its own peak memory.
 	vocab := VocabFromReports(reports)
@@ -133,7 +115,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 	debug.FreeOSMemory()
 	ResetPeakRSS()
 	t0 := time.Now()
-	bi, err = bleve.OpenUsing(path, map[string]any{"read_only": true})
+	bi, err := bleve.OpenUsing(path, map[string]any{"read_only": true})
 	if err != nil {
 		return nil, fmt.Errorf("baseline: open: %w", err)
 	}
@@ -143,7 +125,6 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		mixes = []string{""}
 	}
 	opened := time.Since(t0)
-	results := []*Result{ires}
 	for i, mix := range mixes {
 		if i > 0 {
 			ResetPeakRSS()
@@ -153,9 +134,47 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 			return nil, err
 		}
 		results = append(results, sres)
+		if same, err := baselineSameFacets(ctx, bi, cfg, mix, records, vocab); err != nil {
+			return nil, err
+		} else if same != nil {
+			results = append(results, same)
+		}
 	}
 	PrintTable(out, results...)
 	return results, nil
+}
+
+// buildBaseline indexes reports with plain Bleve at path, timing it into
+// ires.
+func buildBaseline(ctx context.Context, path, work string, reports []*report.Report, ires *Result, parsed time.Time, out io.Writer) error {
+	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
+		if err := os.RemoveAll(path); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	bi, err := bleve.New(path, BaselineMapping())
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	if err := baselineIndex(ctx, bi, reports, ires.Records, out, parsed); err != nil {
+		bi.Close()
+		return err
+	}
+	if err := bi.Close(); err != nil {
+		return fmt.Errorf("baseline: close: %w", err)
+	}
+	ires.IndexSec = time.Since(parsed).Seconds()
+	ires.TotalSec = ires.ParseSec + ires.IndexSec
+	ires.RecordsPerSec = float64(ires.Records) / ires.TotalSec
+	if ires.SizeBytes, err = DiskUsage(path); err != nil {
+		return err
+	}
+	ires.notePeak()
+	ires.Note = "index " + path
+	return nil
 }
 
 // baselineSearch runs one query mix on the open plain Bleve index.
@@ -195,6 +214,52 @@ func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix
 	}
 	sres.notePeak()
 	return sres, nil
+}
+
+// baselineSameFacets runs the queries of a mix that have filters on the
+// open plain Bleve index as an application showing our facets would
+// (BaselineSameFacetsRequests), or returns nil when the mix has none.
+func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, records int, vocab Vocab) (*Result, error) {
+	all, err := MixQueries(mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
+	if err != nil {
+		return nil, err
+	}
+	var queries []Query
+	for _, q := range all {
+		if q.filters() > 0 {
+			queries = append(queries, q)
+		}
+	}
+	if len(queries) == 0 {
+		return nil, nil
+	}
+	res := newResult(ToolBleveSameFacets, PhaseSearch, records)
+	res.Mix = mix
+	res.Facets = cfg.Facets
+	warmup := min(cfg.Warmup, len(queries)/10)
+	err = runMix(ctx, queries, warmup, "", func(ctx context.Context, q Query) (outcome, error) {
+		var o outcome
+		for i, req := range BaselineSameFacetsRequests(q) {
+			r, err := bi.SearchInContext(ctx, req)
+			if err != nil {
+				return outcome{}, err
+			}
+			if i == 0 {
+				o = outcome{total: r.Total, hits: len(r.Hits)}
+				for _, h := range r.Hits {
+					if len(h.Fragments) > 0 {
+						o.highlighted++
+					}
+				}
+			}
+		}
+		return o, nil
+	}, res)
+	if err != nil {
+		return nil, err
+	}
+	res.notePeak()
+	return res, nil
 }
 
 func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report, records int, out io.Writer, began time.Time) error {
@@ -241,6 +306,65 @@ func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report
 
 // BaselineRequest is the plain Bleve search request for a query of the mix.
 func BaselineRequest(q Query) *bleve.SearchRequest {
+	req := bleve.NewSearchRequestOptions(baselineQuery(q, ""), PageSize, (q.Page-1)*PageSize, false)
+	req.Fields = []string{"*"}
+	req.Highlight = bleve.NewHighlightWithStyle("html")
+	for _, f := range baselineFacetFields {
+		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+	}
+	return req
+}
+
+// BaselineSameFacetsRequests are the plain Bleve requests that show what
+// ours shows for a query: BaselineRequest, whose facets of unfiltered fields
+// are right, then for each filtered field the query without that field's
+// filter, no hits, faceted on that field alone. (Stock facets count within
+// the filters, so a selected state's facet would list only that state.)
+func BaselineSameFacetsRequests(q Query) []*bleve.SearchRequest {
+	reqs := []*bleve.SearchRequest{BaselineRequest(q)}
+	for _, f := range baselineFacetFields {
+		if len(q.filterValues(f)) == 0 {
+			continue
+		}
+		req := bleve.NewSearchRequestOptions(baselineQuery(q, f), 0, 0, false)
+		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
+		reqs = append(reqs, req)
+	}
+	return reqs
+}
+
+// baselineFacetFields are the plain Bleve fields the mix's filters select
+// and its facets count.
+var baselineFacetFields = []string{"state", "section", "months"}
+
+// filterValues are the values q selects of a plain Bleve facet field.
+func (q Query) filterValues(field string) []string {
+	switch field {
+	case "state":
+		return q.States
+	case "section":
+		return q.Sections
+	case "months":
+		return q.Months
+	}
+	return nil
+}
+
+// filters is how many fields q filters by.
+func (q Query) filters() int {
+	n := 0
+	for _, f := range baselineFacetFields {
+		if len(q.filterValues(f)) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// baselineQuery is q as a plain Bleve query: the text (match, operator AND,
+// or phrase, on _all) in a conjunction with each filter as a disjunction of
+// terms, except the filter of field without.
+func baselineQuery(q Query, without string) query.Query {
 	var main query.Query
 	switch {
 	case q.Text == "":
@@ -253,29 +377,21 @@ func BaselineRequest(q Query) *bleve.SearchRequest {
 		main = mq
 	}
 	conj := []query.Query{main}
-	for _, f := range []struct {
-		field  string
-		values []string
-	}{{"state", q.States}, {"section", q.Sections}, {"months", q.Months}} {
-		if len(f.values) == 0 {
+	for _, f := range baselineFacetFields {
+		values := q.filterValues(f)
+		if len(values) == 0 || f == without {
 			continue
 		}
 		var alts []query.Query
-		for _, v := range f.values {
+		for _, v := range values {
 			tq := bleve.NewTermQuery(v)
-			tq.SetField(f.field)
+			tq.SetField(f)
 			alts = append(alts, tq)
 		}
 		conj = append(conj, bleve.NewDisjunctionQuery(alts...))
 	}
 	if len(conj) > 1 {
-		main = bleve.NewConjunctionQuery(conj...)
+		return bleve.NewConjunctionQuery(conj...)
 	}
-	req := bleve.NewSearchRequestOptions(main, PageSize, (q.Page-1)*PageSize, false)
-	req.Fields = []string{"*"}
-	req.Highlight = bleve.NewHighlightWithStyle("html")
-	for _, f := range []string{"state", "section", "months"} {
-		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
-	}
-	return req
+	return main
 }

@@ -83,7 +83,7 @@ func TestChartStructure(t *testing.T) {
 		}
 	}
 	all := strings.Join(texts, "|")
-	for _, want := range []string{"10k", "100k", "1M", "ours p50", "ours p99", "plain Bleve p50", "plain Bleve p99",
+	for _, want := range []string{"10k", "100k", "1M", "ours cold p50", "ours cold p99", "plain Bleve p50", "plain Bleve p99",
 		"records in the corpus (log scale)", "Indexing throughput", "ours: 5.5k at 10k records"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("chart has no text %q", want)
@@ -96,6 +96,15 @@ func TestChartStructure(t *testing.T) {
 	WriteChart(&again, chartResults())
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
 		t.Error("the same results gave a different SVG")
+	}
+	// Ours is drawn cold, as plain Bleve runs: a later search with the
+	// match cache on changes nothing.
+	cached := newResult(ToolOurs, PhaseSearch, 1000000)
+	cached.MatchCache, cached.Overall = CacheOn, &Summary{P50: 0.001, P99: 0.002}
+	var withCached bytes.Buffer
+	WriteChart(&withCached, append(chartResults(), cached))
+	if !bytes.Equal(buf.Bytes(), withCached.Bytes()) {
+		t.Error("a search with the match cache on was drawn")
 	}
 }
 

@@ -17,8 +17,12 @@ import (
 const (
 	ToolOurs  = "ours"  // the product: index package, or cmd/search over HTTP
 	ToolBleve = "bleve" // plain Bleve on the same corpus
-	ToolFloor = "floor" // a trivial Echo handler: the cost of HTTP alone
-	ToolSynth = "synth" // the corpus generator
+	// ToolBleveSameFacets is plain Bleve showing the facets ours shows:
+	// each filtered field counted without its own filter (disjunctive), one
+	// more request per filtered field, as a Bleve application must.
+	ToolBleveSameFacets = "bleve-same-facets"
+	ToolFloor           = "floor" // a trivial Echo handler: the cost of HTTP alone
+	ToolSynth           = "synth" // the corpus generator
 )
 
 // Phases, as Result.Phase names them.

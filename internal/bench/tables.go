@@ -121,6 +121,23 @@ func WriteTables(w io.Writer, results []*Result) {
 		}
 	}
 
+	tableStart(w, "Filtered classes against plain Bleve showing the same facets (our facets are disjunctive: a filtered field counts its values without its own filter, so a reader sees what else to pick; plain Bleve's stock facets count within the filters, and showing ours takes one more request per filtered field, as `ctbtbench baseline` runs them second; ms; ratio = plain Bleve ÷ ours cold):",
+		"| records | class | ours cold p50 | ours cold p99 | Bleve same facets p50 | Bleve same facets p99 | p50 ratio | p99 ratio |")
+	for _, n := range sizes {
+		o, b := cold(ToolOurs, PhaseSearch, MixScale, n, 0), cold(ToolBleveSameFacets, PhaseSearch, MixScale, n, 0)
+		if o == nil || b == nil {
+			continue
+		}
+		for _, cl := range []string{ClassFilter1, ClassFilter2, ClassFilter3} {
+			os, ok1 := o.Classes[cl]
+			bs, ok2 := b.Classes[cl]
+			if !ok1 || !ok2 {
+				continue
+			}
+			fmt.Fprintf(w, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", n, cl, f2(os.P50), f2(os.P99), f2(bs.P50), f2(bs.P99), ratio(bs.P50, os.P50), ratio(bs.P99, os.P99))
+		}
+	}
+
 	tableStart(w, "Product mix, per query (issue 14's common queries; in process: `-mix product`, cold and cached; HTTP: 1 client, the server as served (match cache on) and cold (`-match-cache 0`); ms):",
 		"| records | query | ours cold p50 | ours cold p99 | Bleve p50 | Bleve p99 | p99 ratio | ours cached p50 | ours cached p99 | HTTP p50 | HTTP p99 | HTTP cold p50 | HTTP cold p99 |")
 	for _, n := range sizes {

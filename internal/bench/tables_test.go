@@ -12,7 +12,7 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	run := filepath.Join(dir, "run.jsonl")
 	ours := newResult(ToolOurs, PhaseSearch, 10000)
 	ours.MatchCache = CacheOff
-	ours.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 2, P99: 5}}
+	ours.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 2, P99: 5}, ClassFilter3: {N: 10, P50: 0.4, P99: 3}}
 	ours.Overall = &Summary{N: 10, P50: 2, P99: 5}
 	bleve := newResult(ToolBleve, PhaseSearch, 10000)
 	bleve.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 4, P99: 20}}
@@ -23,9 +23,11 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	cached.MatchCache = CacheOn
 	cached.Classes = map[string]Summary{ClassPhrase: {N: 10, P50: 0.5, P99: 0.9}}
 	cached.Overall = &Summary{N: 10, P50: 0.5, P99: 0.9}
+	same := newResult(ToolBleveSameFacets, PhaseSearch, 10000)
+	same.Classes = map[string]Summary{ClassFilter3: {N: 10, P50: 0.8, P99: 3}}
 	floor := newResult(ToolFloor, PhaseLoad, 10000)
 	floor.Mix, floor.Clients, floor.RPS, floor.Overall = MixProduct, 16, 39000, &Summary{N: 100, P50: 0.3, P99: 1}
-	if err := AppendJSON(run, ours, bleve, load, floor, cached); err != nil {
+	if err := AppendJSON(run, ours, bleve, load, floor, cached, same); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(dir, "PERF.md")
@@ -39,7 +41,7 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	data, _ := os.ReadFile(doc)
 	got := string(data)
 	for _, want := range []string{before + TablesBegin, TablesEnd + after, "| 10000 | phrase | 2.00 | 5.00 | 4.00 | 20.00 | 2.0× | 4.0× | 0.50 | 0.90 |",
-		"| 10000 | product | on | 16 | 1300 | 1.50 | 9.00 |", "| 39000 | 0.30 | 5.0× | 30.0× |"} {
+		"| 10000 | product | on | 16 | 1300 | 1.50 | 9.00 |", "| 10000 | filter3 | 0.40 | 3.00 | 0.80 | 3.00 | 2.0× | 1.0× |", "| 39000 | 0.30 | 5.0× | 30.0× |"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
