@@ -226,9 +226,9 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 
 	if q == nil {
 		// Every record matches: walk the columns instead of a searcher,
-		// only the filters' documents when they can be listed.
+		// only the filters' documents when they are few.
 		var id bindex.IndexInternalID
-		if d := f.drive(cols, n, wantFacets); d != nil && driveByFilters {
+		if d := f.drive(cols, n/driveFactor, wantFacets); d != nil && driveByFilters {
 			for i, doc := range d.docs {
 				if i%(16*checkEvery) == 0 {
 					if err := ctx.Err(); err != nil {
@@ -353,7 +353,9 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		// The filters leave few documents: skip the text's searcher from one
 		// to the next (Advance) instead of visiting every match of the text.
 		// The documents passing every filter make the total and the page,
-		// those failing one filter its disjunctive count, in the same walk.
+		// those failing one filter its disjunctive count, in the same walk
+		// (the month filter's, outside the years the passing documents
+		// touch, in collectMonthRest).
 		if err := advanceOver(ctx, s, sctx, d.docs, visit); err != nil {
 			return nil, err
 		}
@@ -540,8 +542,14 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 		return nil
 	}
 	inSpan, visited := yearsBetween(cols, first, last), yearsBetween(cols, out.restLo, out.restHi)
+	others, _ := f.driver(cols, fieldMonth)
 	var docs []uint32
-	for _, doc := range unionDocs(cols.valueDocs(fieldYear), inSpan) {
+	for i, doc := range monthCandidates(cols, others, inSpan) {
+		if i%(16*checkEvery) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
 		if bits, n := f.failed(cols, doc); n == 1 && bits == 1<<fieldMonth && !touches(visited, ys) {
 			docs = append(docs, doc)
@@ -770,11 +778,14 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 	}
 	var inSpan []bool
 	if f.month != nil && loOrd <= hiOrd {
-		d.lo, _ = strconv.Atoi(cols.years[loOrd])
-		d.hi, _ = strconv.Atoi(cols.years[hiOrd])
-		inSpan = make([]bool, len(cols.years))
-		for o := loOrd; o <= hiOrd; o++ {
-			inSpan[o] = true
+		lo, _ := strconv.Atoi(cols.years[loOrd])
+		hi, _ := strconv.Atoi(cols.years[hiOrd])
+		// Wider than the month facet is ever shown for, the years say
+		// nothing about the result's span: leave the month-only failures
+		// to collectMonthRest, which runs only if that span is narrow.
+		if hi-lo+1 <= MonthFacetMaxYears {
+			d.lo, d.hi = lo, hi
+			inSpan = yearsBetween(cols, lo, hi)
 		}
 	}
 	passing := len(d.docs)
@@ -784,10 +795,7 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 		}
 		cand := others[field]
 		if field == fieldMonth {
-			// Only documents of the span's years can touch it.
-			if ofSpan := unionDocs(cols.valueDocs(fieldYear), inSpan); cand == nil || len(ofSpan) < len(cand) {
-				cand = ofSpan
-			}
+			cand = monthCandidates(cols, cand, inSpan)
 		}
 		for _, doc := range cand {
 			bits, n := f.failed(cols, doc)
@@ -807,6 +815,24 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 		slices.Sort(d.docs)
 	}
 	return d
+}
+
+// monthCandidates are the documents to test for failing only the month
+// filter within the years inSpan: those of the most selective other filter
+// (others; nil without one) or those of the span's years, whichever are
+// fewer, counted before the years' lists are merged.
+func monthCandidates(cols *columns, others []uint32, inSpan []bool) []uint32 {
+	byYear := cols.valueDocs(fieldYear)
+	n := 0
+	for o, in := range inSpan {
+		if in {
+			n += len(byYear[o])
+		}
+	}
+	if others != nil && len(others) <= n {
+		return others
+	}
+	return unionDocs(byYear, inSpan)
 }
 
 // scoringModel is the mapping's scoring model. TF-IDF, the default, ranks

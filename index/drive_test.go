@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strconv"
 	"testing"
 )
 
@@ -16,6 +17,8 @@ func TestFilterDrivenSearchIsExact(t *testing.T) {
 	ctx := context.Background()
 	st1, st2, year := filterValues(t, ix)
 	months := []string{year + "-03", year + "-06", year + "-09", year + "-12"}
+	y, _ := strconv.Atoi(year)
+	farApart := []string{year + "-03", strconv.Itoa(y+5) + "-03"} // a span wider than the month facet is shown for
 	cases := []struct {
 		name string
 		req  Request
@@ -33,15 +36,16 @@ func TestFilterDrivenSearchIsExact(t *testing.T) {
 		{"lone character, two states and sections", Request{Query: "核", States: []string{st1, st2}, Section: []string{"1(a)", "2(a)"}}},
 		{"two words, a state and a section", Request{Query: "会议 核试验", States: []string{st1}, Section: []string{"1(b)"}}},
 		{"browse: a section and months", Request{Section: []string{"1(a)"}, Months: months}},
+		{"months years apart", Request{Query: "条约", Months: farApart}},
+		{"a state and months years apart", Request{Query: "会议", States: []string{st1}, Months: farApart}},
+		{"browse: a section and months years apart", Request{Section: []string{"2(a)"}, Months: farApart}},
 		{"browse: a state, a section and a year", Request{States: []string{st1}, Section: []string{"2(a)"}, Years: []string{year}}},
 		{"browse: one month", Request{Months: months[1:2]}},
 		{"browse: one state, newest first", Request{States: []string{st2}, Sort: SortNewest}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			driveByFilters = false
-			want, err := ix.Search(ctx, c.req)
-			driveByFilters = true
+			want, err := undriven(ix, c.req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,13 +74,11 @@ func TestFilterDrivenMonthFacetAcrossShards(t *testing.T) {
 	}
 	year := all.Facets.Year[len(all.Facets.Year)/2].Value
 	before := restFallbacks.Load()
-	for _, st := range all.Facets.State[:6] {
+	for _, st := range all.Facets.State[:min(6, len(all.Facets.State))] {
 		for _, month := range []string{"01", "04", "07", "10", "12"} {
 			for _, q := range []string{"条约", "会议", ""} {
 				req := Request{Query: q, States: []string{st.Value}, Months: []string{year + "-" + month}}
-				driveByFilters = false
-				want, err := ix.Search(ctx, req)
-				driveByFilters = true
+				want, err := undriven(ix, req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -91,6 +93,14 @@ func TestFilterDrivenMonthFacetAcrossShards(t *testing.T) {
 	if restFallbacks.Load() == before {
 		t.Error("no search needed collectMonthRest: the test no longer covers it")
 	}
+}
+
+// undriven searches ix visiting every match of the text, as searches did
+// before they were driven by their filters.
+func undriven(ix *Index, req Request) (*Result, error) {
+	driveByFilters = false
+	defer func() { driveByFilters = true }()
+	return ix.Search(context.Background(), req)
 }
 
 // sameResult fails t unless got has want's total, page (ids and scores, in
