@@ -201,13 +201,7 @@ func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix
 		if err != nil {
 			return outcome{}, err
 		}
-		o := outcome{total: r.Total, hits: len(r.Hits)}
-		for _, h := range r.Hits {
-			if len(h.Fragments) > 0 {
-				o.highlighted++
-			}
-		}
-		return o, nil
+		return bleveOutcome(r), nil
 	}, sres)
 	if err != nil {
 		return nil, err
@@ -244,13 +238,8 @@ func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig,
 			if err != nil {
 				return outcome{}, err
 			}
-			if i == 0 {
-				o = outcome{total: r.Total, hits: len(r.Hits)}
-				for _, h := range r.Hits {
-					if len(h.Fragments) > 0 {
-						o.highlighted++
-					}
-				}
+			if i == 0 { // the page; the others only count
+				o = bleveOutcome(r)
 			}
 		}
 		return o, nil
@@ -260,6 +249,17 @@ func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig,
 	}
 	res.notePeak()
 	return res, nil
+}
+
+// bleveOutcome is what a plain Bleve search gave, for the sanity counts.
+func bleveOutcome(r *bleve.SearchResult) outcome {
+	o := outcome{total: r.Total, hits: len(r.Hits)}
+	for _, h := range r.Hits {
+		if len(h.Fragments) > 0 {
+			o.highlighted++
+		}
+	}
+	return o
 }
 
 func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report, records int, out io.Writer, began time.Time) error {
