@@ -185,6 +185,7 @@ type collection struct {
 	// those of the result's span outside them.
 	rest           bool
 	restLo, restHi int
+	restWide       bool // the passing records touched more years than that
 }
 
 // filterSets are the active filters as ordinal sets of the columns.
@@ -239,7 +240,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 				tally(uint64(doc), id, 0, false)
 			}
 			out.rest = wantFacets && f.month != nil
-			out.restLo, out.restHi = d.lo, d.hi
+			out.restLo, out.restHi, out.restWide = d.lo, d.hi, d.wide
 			out.top = top.sorted()
 			return out, nil
 		}
@@ -360,7 +361,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 			return nil, err
 		}
 		out.rest = wantFacets && f.month != nil
-		out.restLo, out.restHi = d.lo, d.hi
+		out.restLo, out.restHi, out.restWide = d.lo, d.hi, d.wide
 		out.top = top.sorted()
 		return out, nil
 	}
@@ -542,7 +543,10 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 		return nil
 	}
 	inSpan, visited := yearsBetween(cols, first, last), yearsBetween(cols, out.restLo, out.restHi)
-	others, _ := f.driver(cols, fieldMonth)
+	others, ok := f.driver(cols, fieldMonth)
+	if ok && others == nil {
+		others = []uint32{} // another filter, with no documents here
+	}
 	var docs []uint32
 	for i, doc := range monthCandidates(cols, others, inSpan) {
 		if i%(16*checkEvery) == 0 {
@@ -559,6 +563,9 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 		return nil
 	}
 	restFallbacks.Add(1)
+	if out.restWide {
+		wideRestFallbacks.Add(1)
+	}
 	if q == nil { // every record matches
 		for _, doc := range docs {
 			for _, m := range cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]] {
@@ -585,8 +592,9 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 }
 
 // restFallbacks counts the searches collectMonthRest had to walk again, so
-// tests can tell that they cover that path.
-var restFallbacks atomic.Int64
+// tests can tell that they cover that path; wideRestFallbacks those of them
+// whose passing records touched more years than the month facet shows.
+var restFallbacks, wideRestFallbacks atomic.Int64
 
 // yearsBetween marks the ordinals of the years first to last (numbers); nil
 // when first > last.
@@ -714,9 +722,11 @@ func unionDocs(lists [][]uint32, sel []bool) []uint32 {
 type driven struct {
 	// docs, ascending: the live documents passing every filter, and those
 	// failing exactly one, the month filter only when touching the years lo
-	// to hi (numbers; lo > hi: none), the years the passing ones touch.
+	// to hi (numbers; lo > hi: none): the years the passing ones touch, when
+	// they are at most MonthFacetMaxYears.
 	docs   []uint32
 	lo, hi int
+	wide   bool // the passing ones touch more than MonthFacetMaxYears years
 }
 
 // drive lists the documents a search visits when its filters drive it, or
@@ -733,7 +743,9 @@ type driven struct {
 // The month facet lists only the months of the result's span of years,
 // known once every shard has walked: the documents failing only the month
 // filter are visited when they touch the years of the passing documents
-// (they mostly cover the span), and collectMonthRest counts any others.
+// (they mostly cover the span) and those are at most MonthFacetMaxYears
+// (else the result's span is seldom narrow enough), and collectMonthRest
+// counts any others.
 func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven {
 	if f.active() == 0 {
 		return nil
@@ -749,6 +761,9 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 			d, ok := f.driver(cols, field)
 			if !ok && field != fieldMonth {
 				return nil
+			}
+			if ok && d == nil {
+				d = []uint32{} // another filter, with no documents here
 			}
 			others[field] = d
 			if field != fieldMonth {
@@ -786,6 +801,8 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 		if hi-lo+1 <= MonthFacetMaxYears {
 			d.lo, d.hi = lo, hi
 			inSpan = yearsBetween(cols, lo, hi)
+		} else {
+			d.wide = true
 		}
 	}
 	passing := len(d.docs)
@@ -819,8 +836,9 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 
 // monthCandidates are the documents to test for failing only the month
 // filter within the years inSpan: those of the most selective other filter
-// (others; nil without one) or those of the span's years, whichever are
-// fewer, counted before the years' lists are merged.
+// (others; nil without one, empty when it has no documents) or those of the
+// span's years, whichever are fewer, counted before the years' lists are
+// merged.
 func monthCandidates(cols *columns, others []uint32, inSpan []bool) []uint32 {
 	byYear := cols.valueDocs(fieldYear)
 	n := 0

@@ -62,7 +62,8 @@ func TestFilterDrivenSearchIsExact(t *testing.T) {
 // TestFilterDrivenMonthFacetAcrossShards checks the month facet of driven
 // searches whose span of years one shard's passing documents do not cover
 // (collectMonthRest): a state and a month leave a few records, often all in
-// one shard, and a record of a period counts in two years. With and without
+// one shard, and a record of a period counts in two years; months years
+// apart leave passing records over more years than the facet shows. With and without
 // text: browsing by filters alone walks their documents too.
 func TestFilterDrivenMonthFacetAcrossShards(t *testing.T) {
 	ix := synthIndexShards(t, 3000, 2)
@@ -73,11 +74,15 @@ func TestFilterDrivenMonthFacetAcrossShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	year := all.Facets.Year[len(all.Facets.Year)/2].Value
-	before := restFallbacks.Load()
+	y, _ := strconv.Atoi(year)
+	before, wideBefore := restFallbacks.Load(), wideRestFallbacks.Load()
 	for _, st := range all.Facets.State[:min(6, len(all.Facets.State))] {
-		for _, month := range []string{"01", "04", "07", "10", "12"} {
-			for _, q := range []string{"条约", "会议", ""} {
-				req := Request{Query: q, States: []string{st.Value}, Months: []string{year + "-" + month}}
+		for _, months := range [][]string{{year + "-01"}, {year + "-04"}, {year + "-07"}, {year + "-10"}, {year + "-12"},
+			// Years apart: the passing records span more years than the
+			// month facet shows, the text's matches may not.
+			{year + "-03", strconv.Itoa(y+4) + "-03"}, {strconv.Itoa(y-3) + "-07", year + "-07"}} {
+			for _, q := range []string{"条约", "会议", "批准", ""} {
+				req := Request{Query: q, States: []string{st.Value}, Months: months}
 				want, err := undriven(ix, req)
 				if err != nil {
 					t.Fatal(err)
@@ -86,12 +91,15 @@ func TestFilterDrivenMonthFacetAcrossShards(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				t.Run(fmt.Sprintf("%s %s %s", q, st.Value, req.Months[0]), func(t *testing.T) { sameResult(t, got, want) })
+				t.Run(fmt.Sprintf("%s %s %v", q, st.Value, req.Months), func(t *testing.T) { sameResult(t, got, want) })
 			}
 		}
 	}
 	if restFallbacks.Load() == before {
 		t.Error("no search needed collectMonthRest: the test no longer covers it")
+	}
+	if wideRestFallbacks.Load() == wideBefore {
+		t.Error("no search needed collectMonthRest after passing records of distant years: the test no longer covers it")
 	}
 }
 
