@@ -113,7 +113,7 @@ for N in "${SIZES[@]}"; do
   if [ -f "$D/corpus/.seed-$SEED" ]; then
     echo "--- corpus of $N records, seed $SEED, already in $D/corpus"
   else
-    rm -rf "$D/corpus"
+    rm -rf "$D/corpus" "$D/bleve-index" # a plain Bleve index of another corpus is no use
     step gen -records "$N" -out "$D/corpus" -seed "$SEED"
     touch "$D/corpus/.seed-$SEED"
   fi

@@ -101,7 +101,10 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 
 	path := filepath.Join(cfg.Work, "bleve-index")
 	results := []*Result{ires}
-	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil && cfg.Reuse {
+	if cfg.Reuse {
+		if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err != nil {
+			return nil, fmt.Errorf("baseline: no plain Bleve index to reuse at %s", path)
+		}
 		fmt.Fprintf(out, "  reusing the plain Bleve index at %s\n", path)
 		results = nil
 	} else if err := buildBaseline(ctx, path, cfg.Work, reports, ires, parsed, out); err != nil {
@@ -120,6 +123,9 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		return nil, fmt.Errorf("baseline: open: %w", err)
 	}
 	defer bi.Close()
+	if n, err := bi.DocCount(); err != nil || n != uint64(records) {
+		return nil, fmt.Errorf("baseline: the index at %s holds %d records, the corpus %d (%v)", path, n, records, err)
+	}
 	mixes := cfg.Mixes
 	if len(mixes) == 0 {
 		mixes = []string{""}
@@ -134,6 +140,9 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 			return nil, err
 		}
 		results = append(results, sres)
+		if mix != "" && mix != MixScale {
+			continue // the tables compare the scale mix's filtered classes
+		}
 		if same, err := baselineSameFacets(ctx, bi, cfg, mix, records, vocab); err != nil {
 			return nil, err
 		} else if same != nil {

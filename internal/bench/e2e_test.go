@@ -88,6 +88,9 @@ func TestEndToEnd(t *testing.T) {
 	if len(again) != 2 || again[0].Phase != PhaseSearch || again[1].Tool != ToolBleveSameFacets {
 		t.Fatalf("baseline results reusing the index: %+v", again)
 	}
+	if _, err := Baseline(ctx, BaselineConfig{Dir: corpus, Work: filepath.Join(tmp, "nothing-built"), N: 20, Reuse: true}, &out); err == nil {
+		t.Error("reusing a plain Bleve index that is not there is not an error")
+	}
 	// The same mix on the same corpus: totals agree where the engines agree
 	// on what matches, so the share of empty results is close.
 	if d := sres.ZeroHits - bres[1].ZeroHits; d > 15 || d < -15 {

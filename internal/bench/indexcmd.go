@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
 	"slices"
@@ -82,7 +83,13 @@ func Indexer(ctx context.Context, cfg IndexerConfig, out io.Writer) (*Result, er
 	var took []time.Duration
 	var records int
 	var peak int64
-	for range max(cfg.Runs, 1) {
+	for i := range max(cfg.Runs, 1) {
+		if i > 0 {
+			// Each run builds from nothing, as the first did.
+			if err := os.RemoveAll(cfg.Index); err != nil {
+				return nil, err
+			}
+		}
 		cmd := exec.CommandContext(ctx, cfg.Bin, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -61,6 +61,11 @@ func WriteTables(w io.Writer, results []*Result) {
 	}
 	when := ""
 	for _, r := range results {
+		// A plain Bleve index line may be carried over from the run that
+		// built the index (perf.sh BASELINE=reuse): it does not date this one.
+		if r.Tool == ToolBleve && r.Phase == PhaseIndex {
+			continue
+		}
 		if when == "" || r.Time < when {
 			when = r.Time
 		}

@@ -27,7 +27,10 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 	same.Classes = map[string]Summary{ClassFilter3: {N: 10, P50: 0.8, P99: 3}}
 	floor := newResult(ToolFloor, PhaseLoad, 10000)
 	floor.Mix, floor.Clients, floor.RPS, floor.Overall = MixProduct, 16, 39000, &Summary{N: 100, P50: 0.3, P99: 1}
-	if err := AppendJSON(run, ours, bleve, load, floor, cached, same); err != nil {
+	// Carried over from the run that built plain Bleve's index: not this run's date.
+	carried := newResult(ToolBleve, PhaseIndex, 10000)
+	carried.Time, carried.RecordsPerSec = "2001-01-01T00:00:00Z", 2600
+	if err := AppendJSON(run, carried, ours, bleve, load, floor, cached, same); err != nil {
 		t.Fatal(err)
 	}
 	doc := filepath.Join(dir, "PERF.md")
@@ -45,6 +48,9 @@ func TestTablesRewriteOnlyTheirSection(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
+	}
+	if strings.Contains(got, "Run of 2001") || !strings.Contains(got, "Run of "+ours.Time) {
+		t.Errorf("the run is dated by a carried-over line:\n%s", got)
 	}
 	if strings.Contains(got, "\nold\n") {
 		t.Error("the old section is still there")
