@@ -227,19 +227,23 @@ func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig,
 	if err != nil {
 		return nil, err
 	}
+	// The filtered queries of the stock run, warmed up and measured alike.
 	var queries []Query
-	for _, q := range all {
+	warmup := 0
+	for i, q := range all {
 		if q.filters() > 0 {
 			queries = append(queries, q)
+			if i < cfg.Warmup {
+				warmup++
+			}
 		}
 	}
-	if len(queries) == 0 {
+	if len(queries) == warmup {
 		return nil, nil
 	}
 	res := newResult(ToolBleveSameFacets, PhaseSearch, records)
 	res.Mix = mix
 	res.Facets = cfg.Facets
-	warmup := min(cfg.Warmup, len(queries)/10)
 	err = runMix(ctx, queries, warmup, "", func(ctx context.Context, q Query) (outcome, error) {
 		var o outcome
 		for i, req := range BaselineSameFacetsRequests(q) {
@@ -315,22 +319,32 @@ func baselineIndex(ctx context.Context, bi bleve.Index, reports []*report.Report
 
 // BaselineRequest is the plain Bleve search request for a query of the mix.
 func BaselineRequest(q Query) *bleve.SearchRequest {
+	return baselineRequest(q, false)
+}
+
+// baselineRequest is BaselineRequest, with facets only on the fields q does
+// not filter when onlyUnfiltered.
+func baselineRequest(q Query, onlyUnfiltered bool) *bleve.SearchRequest {
 	req := bleve.NewSearchRequestOptions(baselineQuery(q, ""), PageSize, (q.Page-1)*PageSize, false)
 	req.Fields = []string{"*"}
 	req.Highlight = bleve.NewHighlightWithStyle("html")
 	for _, f := range baselineFacetFields {
+		if onlyUnfiltered && len(q.filterValues(f)) > 0 {
+			continue
+		}
 		req.AddFacet(f, bleve.NewFacetRequest(f, 10))
 	}
 	return req
 }
 
 // BaselineSameFacetsRequests are the plain Bleve requests that show what
-// ours shows for a query: BaselineRequest, whose facets of unfiltered fields
-// are right, then for each filtered field the query without that field's
-// filter, no hits, faceted on that field alone. (Stock facets count within
-// the filters, so a selected state's facet would list only that state.)
+// ours shows for a query: the page with the facets of unfiltered fields,
+// which stock facets count right, then for each filtered field the query
+// without that field's filter, no hits, faceted on that field alone. (Stock
+// facets count within the filters, so a selected state's facet would list
+// only that state.)
 func BaselineSameFacetsRequests(q Query) []*bleve.SearchRequest {
-	reqs := []*bleve.SearchRequest{BaselineRequest(q)}
+	reqs := []*bleve.SearchRequest{baselineRequest(q, true)}
 	for _, f := range baselineFacetFields {
 		if len(q.filterValues(f)) == 0 {
 			continue

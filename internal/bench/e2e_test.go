@@ -79,6 +79,12 @@ func TestEndToEnd(t *testing.T) {
 	checkSearch(t, "plain Bleve", bres[1])
 	if same := bres[2]; same.Errors != 0 || same.Queries < 40 || same.Classes[ClassWord2].N != 0 || same.Classes[ClassFilter3].N == 0 {
 		t.Errorf("plain Bleve with our facets: %d queries, %d errors, classes %v", same.Queries, same.Errors, same.Classes)
+	} else {
+		for _, c := range []string{ClassFilter1, ClassFilter2, ClassFilter3} {
+			if same.Classes[c].N != bres[1].Classes[c].N {
+				t.Errorf("%s: %d queries with our facets, %d stock: not the same sample", c, same.Classes[c].N, bres[1].Classes[c].N)
+			}
+		}
 	}
 	// Again on the index just built: searched, not rebuilt.
 	again, err := Baseline(ctx, BaselineConfig{Dir: corpus, Work: filepath.Join(tmp, "baseline"), N: 20, Warmup: 2, Facets: true, Seed: 1, Reuse: true}, &out)
@@ -203,6 +209,9 @@ func TestBaselineSameFacets(t *testing.T) {
 	reqs := BaselineSameFacetsRequests(q)
 	if len(reqs) != 3 {
 		t.Fatalf("%d requests for two filters, want 3", len(reqs))
+	}
+	if f := reqs[0].Facets; len(f) != 1 || f["months"] == nil {
+		t.Errorf("the page's request counts facets %v, want only the unfiltered months", f)
 	}
 	checked := 0
 	for _, req := range reqs[1:] {
