@@ -543,10 +543,7 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 		return nil
 	}
 	inSpan, visited := yearsBetween(cols, first, last), yearsBetween(cols, out.restLo, out.restHi)
-	others, ok := f.driver(cols, fieldMonth)
-	if ok && others == nil {
-		others = []uint32{} // another filter, with no documents here
-	}
+	others, _ := f.driver(cols, fieldMonth)
 	var docs []uint32
 	for i, doc := range monthCandidates(cols, others, inSpan) {
 		if i%(16*checkEvery) == 0 {
@@ -674,8 +671,8 @@ func (f filterSets) failed(cols *columns, doc uint32) (bits, n int) {
 // driver returns, ascending, the documents having a selected value of the
 // most selective active filter other than except (-1: any), read from the
 // columns' per-value document lists: every document passing that filter,
-// so a superset of those passing them all. ok is false when no other
-// filter is active.
+// so a superset of those passing them all (not nil, even when none). ok
+// is false when no other filter is active.
 func (f filterSets) driver(cols *columns, except int) (docs []uint32, ok bool) {
 	best, bestLen := -1, 0
 	sets := f.byField()
@@ -697,7 +694,11 @@ func (f filterSets) driver(cols *columns, except int) (docs []uint32, ok bool) {
 	if best < 0 {
 		return nil, false
 	}
-	return unionDocs(cols.valueDocs(best), sets[best]), true
+	docs = unionDocs(cols.valueDocs(best), sets[best])
+	if docs == nil {
+		docs = []uint32{} // a filter with no documents here is still a filter
+	}
+	return docs, true
 }
 
 // unionDocs merges the document lists of the selected values, ascending,
@@ -761,9 +762,6 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 			d, ok := f.driver(cols, field)
 			if !ok && field != fieldMonth {
 				return nil
-			}
-			if ok && d == nil {
-				d = []uint32{} // another filter, with no documents here
 			}
 			others[field] = d
 			if field != fieldMonth {
