@@ -239,10 +239,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 				id = bindex.NewIndexInternalID(id[:0], uint64(doc))
 				tally(uint64(doc), id, 0, false)
 			}
-			out.rest = wantFacets && f.month != nil
-			out.restLo, out.restHi, out.restWide = d.lo, d.hi, d.wide
-			out.top = top.sorted()
-			return out, nil
+			return out.drivenBy(d, top, wantFacets && f.month != nil), nil
 		}
 		// A document number without a state is a deleted document.
 		for doc := uint64(0); doc < n; doc++ {
@@ -360,10 +357,7 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 		if err := advanceOver(ctx, s, sctx, d.docs, visit); err != nil {
 			return nil, err
 		}
-		out.rest = wantFacets && f.month != nil
-		out.restLo, out.restHi, out.restWide = d.lo, d.hi, d.wide
-		out.top = top.sorted()
-		return out, nil
+		return out.drivenBy(d, top, wantFacets && f.month != nil), nil
 	}
 	cache := cols.matches.Load()
 	rec = cache.recorder(key)
@@ -383,6 +377,14 @@ func (ix *Index) collect(ctx context.Context, shardNum int, cols *columns, q, ow
 	}
 	cache.put(key, scored, rec, out)
 	return out.firstOf(k), nil
+}
+
+// drivenBy completes a collection walked over d's documents: its page from
+// top, and whether collectMonthRest has month counts to add (rest).
+func (c *collection) drivenBy(d *driven, top *topK, rest bool) *collection {
+	c.top = top.sorted()
+	c.rest, c.restLo, c.restHi, c.restWide = rest, d.lo, d.hi, d.wide
+	return c
 }
 
 // memoServes reports whether a request's page can come from a match list's
@@ -418,8 +420,8 @@ func newTally(shardNum int, cols *columns, f filterSets, sortBy string, k int, w
 	top := &topK{k: k, less: less(sortBy)}
 	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
-		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
-		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
+		ms := cols.monthsOf(doc)
+		ys := cols.yearsOf(doc)
 		ps, pc, pr := inSet(f.state, st), inSet(f.section, se), inSet(f.report, re)
 		pm, py := anyIn(f.month, ms), anyIn(f.year, ys)
 		if wantFacets {
@@ -551,7 +553,7 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 				return err
 			}
 		}
-		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
+		ys := cols.yearsOf(uint64(doc))
 		if bits, n := f.failed(cols, doc); n == 1 && bits == 1<<fieldMonth && !touches(visited, ys) {
 			docs = append(docs, doc)
 		}
@@ -565,7 +567,7 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 	}
 	if q == nil { // every record matches
 		for _, doc := range docs {
-			for _, m := range cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]] {
+			for _, m := range cols.monthsOf(uint64(doc)) {
 				out.monthCount[m]++
 			}
 		}
@@ -580,7 +582,7 @@ func (ix *Index) collectMonthRest(ctx context.Context, cols *columns, q query.Qu
 	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
 	return advanceOver(ctx, s, sctx, docs, func(dm *search.DocumentMatch) error {
 		doc := dm.IndexInternalID.Value()
-		for _, m := range cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]] {
+		for _, m := range cols.monthsOf(doc) {
 			out.monthCount[m]++
 		}
 		sctx.DocumentMatchPool.Put(dm)
@@ -659,10 +661,10 @@ func (f filterSets) failed(cols *columns, doc uint32) (bits, n int) {
 	if n < 2 && !inSet(f.report, cols.report[doc]) {
 		bits, n = bits|1<<fieldReport, n+1
 	}
-	if n < 2 && !anyIn(f.month, cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]) {
+	if n < 2 && !anyIn(f.month, cols.monthsOf(uint64(doc))) {
 		bits, n = bits|1<<fieldMonth, n+1
 	}
-	if n < 2 && !anyIn(f.year, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
+	if n < 2 && !anyIn(f.year, cols.yearsOf(uint64(doc))) {
 		bits, n = bits|1<<fieldYear, n+1
 	}
 	return bits, n
@@ -772,7 +774,7 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 		}
 	}
 	cand, _ := f.driver(cols, -1)
-	d := &driven{docs: []uint32{}}
+	d := &driven{docs: []uint32{}, lo: 1, hi: 0} // no years yet
 	loOrd, hiOrd := len(cols.years), -1
 	for _, doc := range cand {
 		if _, n := f.failed(cols, doc); n == 0 {
@@ -780,12 +782,11 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 				return nil
 			}
 			d.docs = append(d.docs, doc)
-			if ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]; len(ys) > 0 {
+			if ys := cols.yearsOf(uint64(doc)); len(ys) > 0 {
 				loOrd, hiOrd = min(loOrd, int(ys[0])), max(hiOrd, int(ys[len(ys)-1]))
 			}
 		}
 	}
-	d.lo, d.hi = 1, 0
 	if !withFailing {
 		return d
 	}
@@ -817,7 +818,7 @@ func (f filterSets) drive(cols *columns, limit uint64, withFailing bool) *driven
 			if n != 1 || bits != 1<<field {
 				continue
 			}
-			if field == fieldMonth && !touches(inSpan, cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]) {
+			if field == fieldMonth && !touches(inSpan, cols.yearsOf(uint64(doc))) {
 				continue
 			}
 			if uint64(len(d.docs)) >= limit {

@@ -320,6 +320,12 @@ func valueSet(vals []string, want []string) []bool {
 	return set
 }
 
+// monthsOf is a document's month ordinals, ascending.
+func (c *columns) monthsOf(doc uint64) []uint16 { return c.monthOrd[c.monthOff[doc]:c.monthOff[doc+1]] }
+
+// yearsOf is a document's year ordinals, ascending.
+func (c *columns) yearsOf(doc uint64) []uint16 { return c.yearOrd[c.yearOff[doc]:c.yearOff[doc+1]] }
+
 func inSet(set []bool, ord int32) bool {
 	return set == nil || (ord >= 0 && set[ord])
 }

@@ -17,8 +17,8 @@ import (
 func (ix *Index) eachMatch(ctx context.Context, cols *columns, q query.Query, f filterSets, fn func(doc uint64)) error {
 	n := uint64(len(cols.state))
 	visit := func(doc uint64) {
-		ms := cols.monthOrd[cols.monthOff[doc]:cols.monthOff[doc+1]]
-		ys := cols.yearOrd[cols.yearOff[doc]:cols.yearOff[doc+1]]
+		ms := cols.monthsOf(doc)
+		ys := cols.yearsOf(doc)
 		if inSet(f.state, cols.state[doc]) && inSet(f.section, cols.section[doc]) && inSet(f.report, cols.report[doc]) &&
 			anyIn(f.month, ms) && anyIn(f.year, ys) {
 			fn(doc)
