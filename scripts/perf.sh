@@ -119,7 +119,7 @@ for N in "${SIZES[@]}"; do
   fi
   step index -index "$D/index" "$D/corpus"
   # The median of three builds below a million records (a lone run of a few
-  # seconds swings with what ran before it); one at a million (~2.5 min).
+  # seconds varies by a third on this machine); one at a million (~2.5 min).
   RUNS=3
   if [ "$N" -ge 1000000 ]; then RUNS=1; fi
   step indexer -bin "$BIN/indexer" -index "$D/indexer-index" -runs "$RUNS" "$D/corpus"

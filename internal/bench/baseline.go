@@ -123,19 +123,27 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		return nil, fmt.Errorf("baseline: open: %w", err)
 	}
 	defer bi.Close()
-	if n, err := bi.DocCount(); err != nil || n != uint64(records) {
-		return nil, fmt.Errorf("baseline: the index at %s holds %d records, the corpus %d (%v)", path, n, records, err)
+	opened := time.Since(t0)
+	n, err := bi.DocCount()
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	if n != uint64(records) {
+		return nil, fmt.Errorf("baseline: the index at %s holds %d records, the corpus %d", path, n, records)
 	}
 	mixes := cfg.Mixes
 	if len(mixes) == 0 {
 		mixes = []string{""}
 	}
-	opened := time.Since(t0)
 	for i, mix := range mixes {
 		if i > 0 {
 			ResetPeakRSS()
 		}
-		sres, err := baselineSearch(ctx, bi, cfg, mix, records, vocab, opened)
+		queries, err := MixQueries(mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
+		if err != nil {
+			return nil, err
+		}
+		sres, err := baselineSearch(ctx, bi, cfg, mix, queries, records, opened)
 		if err != nil {
 			return nil, err
 		}
@@ -143,7 +151,7 @@ func Baseline(ctx context.Context, cfg BaselineConfig, out io.Writer) ([]*Result
 		if mix != "" && mix != MixScale {
 			continue // the tables compare the scale mix's filtered classes
 		}
-		if same, err := baselineSameFacets(ctx, bi, cfg, mix, records, vocab); err != nil {
+		if same, err := baselineSameFacets(ctx, bi, cfg, mix, queries, records); err != nil {
 			return nil, err
 		} else if same != nil {
 			results = append(results, same)
@@ -186,26 +194,22 @@ func buildBaseline(ctx context.Context, path, work string, reports []*report.Rep
 	return nil
 }
 
-// baselineSearch runs one query mix on the open plain Bleve index.
-func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, records int, vocab Vocab, opened time.Duration) (*Result, error) {
+// baselineSearch runs the queries of one mix on the open plain Bleve index.
+func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, queries []Query, records int, opened time.Duration) (*Result, error) {
 	sres := newResult(ToolBleve, PhaseSearch, records)
 	sres.OpenSec = opened.Seconds()
 	sres.Mix = mix
 	sres.Facets = cfg.Facets
 	t0 := time.Now()
 	first := bleve.NewSearchRequestOptions(bleve.NewMatchAllQuery(), 1, 0, false)
-	for _, f := range []string{"state", "section", "months"} {
+	for _, f := range baselineFacetFields {
 		first.AddFacet(f, bleve.NewFacetRequest(f, 10))
 	}
 	if _, err := bi.SearchInContext(ctx, first); err != nil {
 		return nil, fmt.Errorf("baseline: first query: %w", err)
 	}
 	sres.FirstSec = time.Since(t0).Seconds()
-	queries, err := MixQueries(mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
-	if err != nil {
-		return nil, err
-	}
-	err = runMix(ctx, queries, cfg.Warmup, cfg.CPUProfile, func(ctx context.Context, q Query) (outcome, error) {
+	err := runMix(ctx, queries, cfg.Warmup, cfg.CPUProfile, func(ctx context.Context, q Query) (outcome, error) {
 		r, err := bi.SearchInContext(ctx, BaselineRequest(q))
 		if err != nil {
 			return outcome{}, err
@@ -219,14 +223,10 @@ func baselineSearch(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix
 	return sres, nil
 }
 
-// baselineSameFacets runs the queries of a mix that have filters on the
+// baselineSameFacets runs the queries of a mix (all) that have filters on the
 // open plain Bleve index as an application showing our facets would
 // (BaselineSameFacetsRequests), or returns nil when the mix has none.
-func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, records int, vocab Vocab) (*Result, error) {
-	all, err := MixQueries(mix, cfg.Warmup+cfg.N, cfg.Seed, cfg.Facets, vocab)
-	if err != nil {
-		return nil, err
-	}
+func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig, mix string, all []Query, records int) (*Result, error) {
 	// The filtered queries of the stock run, warmed up and measured alike.
 	var queries []Query
 	warmup := 0
@@ -244,7 +244,7 @@ func baselineSameFacets(ctx context.Context, bi bleve.Index, cfg BaselineConfig,
 	res := newResult(ToolBleveSameFacets, PhaseSearch, records)
 	res.Mix = mix
 	res.Facets = cfg.Facets
-	err = runMix(ctx, queries, warmup, "", func(ctx context.Context, q Query) (outcome, error) {
+	err := runMix(ctx, queries, warmup, "", func(ctx context.Context, q Query) (outcome, error) {
 		var o outcome
 		for i, req := range BaselineSameFacetsRequests(q) {
 			r, err := bi.SearchInContext(ctx, req)

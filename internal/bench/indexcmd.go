@@ -65,9 +65,9 @@ type IndexerConfig struct {
 	Index string   // index location
 	Paths []string // report files and directories
 	// Runs is how many times the binary builds the index (at least once);
-	// the median run is reported. A lone run of a few seconds swings by a
-	// third with what ran just before it (the scale study's 10k run took
-	// 2.10 s right after ctbtbench index, 1.35–1.43 s on its own).
+	// the median run is reported. A lone build of a few seconds varies by a
+	// third on this machine (10k: 2.10 s in one scale study, 1.35–1.43 s
+	// alone in another hour).
 	Runs int
 }
 
