@@ -28,7 +28,7 @@ func synthIndexShards(b testing.TB, n, shards int) *Index {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reps, _, err := report.ParseFiles(context.Background(), paths, true)
+	reps, _, err := report.ParseFiles(context.Background(), paths, report.KeepAll)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,7 +22,7 @@ func TestAcrossSynthetic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reps, _, err := report.ParseFiles(context.Background(), paths, true)
+	reps, _, err := report.ParseFiles(context.Background(), paths, report.KeepAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestOverviewCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reps, _, err := report.ParseFiles(context.Background(), paths, true)
+	reps, _, err := report.ParseFiles(context.Background(), paths, report.KeepAll)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Reading a collection of report files, as the indexer and the benchmarks do.
@@ -74,29 +76,41 @@ func FindReportFiles(args []string) ([]string, error) {
 	return slices.Compact(files), nil
 }
 
+// KeepAll tells ParseFiles to keep every report's records.
+const KeepAll = math.MaxInt
+
 // ParseFiles parses every file, in parallel, and returns the reports in the
 // order of paths with their counts. If any file is bad, or two files give
-// the same report id, the error lists every problem in path order. Without
-// keepRecords the reports of text files come without their records (only
-// counts), so a large collection can be validated without holding it in
-// memory; PDF and DOCX reports keep theirs, which are small and costly to
-// read again (PDFium: ~0.6 s for 10 pages), and Reparse hands them on.
-func ParseFiles(ctx context.Context, paths []string, keepRecords bool) ([]*Report, []ReportCounts, error) {
+// the same report id, the error lists every problem in path order.
+//
+// Reports of text files keep their records while the text records kept so
+// far number at most keep; beyond that they come with counts only, so a
+// large collection can be validated without holding it in memory, and
+// Reparse reads those files again. PDF and DOCX reports always keep theirs,
+// which are small and costly to read again (PDFium: ~0.6 s for 10 pages).
+// KeepAll keeps every record.
+func ParseFiles(ctx context.Context, paths []string, keep int) ([]*Report, []ReportCounts, error) {
 	gz := DefaultGazetteer()
 	reports := make([]*Report, len(paths))
 	counts := make([]ReportCounts, len(paths))
 	errs := make([]error, len(paths))
 	jobs := make(chan int)
+	var kept atomic.Int64 // text records kept so far
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(paths)) {
 		wg.Go(func() {
 			for i := range jobs {
 				reports[i], errs[i] = ReadReportFile(ctx, paths[i], gz)
-				if errs[i] == nil {
-					counts[i] = countsOf(reports[i])
-					if !keepRecords && reports[i].Format == FormatText {
-						reports[i].Records = nil
-					}
+				if errs[i] != nil {
+					continue
+				}
+				counts[i] = countsOf(reports[i])
+				if reports[i].Format != FormatText {
+					continue
+				}
+				if n := int64(len(reports[i].Records)); kept.Add(n) > int64(keep) {
+					kept.Add(-n)
+					reports[i].Records = nil
 				}
 			}
 		})

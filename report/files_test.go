@@ -32,7 +32,7 @@ func TestReparseReadsDocumentsOnce(t *testing.T) {
 	}
 	slices.Sort(paths) // print.pdf, text.zh.txt, word.docx
 	ctx := context.Background()
-	reports, counts, err := ParseFiles(ctx, paths, false)
+	reports, counts, err := ParseFiles(ctx, paths, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestReparseReadsDocumentsOnce(t *testing.T) {
 	// Cancelled, a text file is not read again.
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	reports, counts, err = ParseFiles(ctx, paths[1:2], false)
+	reports, counts, err = ParseFiles(ctx, paths[1:2], 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +68,67 @@ func TestReparseReadsDocumentsOnce(t *testing.T) {
 		if err == nil {
 			t.Error("Reparse under a cancelled context read the file")
 		}
+	}
+}
+
+// Text reports keep their records up to the budget, counted in records, and
+// Reparse hands those on instead of reading their files again.
+func TestParseFilesKeepsTextRecordsWithinBudget(t *testing.T) {
+	data, err := os.ReadFile("../data/reports/a62-ctbt-universality.zh.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var paths []string
+	for _, name := range []string{"a.txt", "b.txt", "c.txt"} {
+		paths = append(paths, filepath.Join(dir, name))
+		if err := os.WriteFile(paths[len(paths)-1], data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	_, counts, err := ParseFiles(ctx, paths[:1], 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := counts[0].Records
+	for _, tc := range []struct {
+		name string
+		keep int
+		want int // reports that keep their records
+	}{
+		{"none", 0, 0},
+		{"one short of two reports", 2*n - 1, 1},
+		{"exactly two reports", 2 * n, 2},
+		{"all", KeepAll, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reports, counts, err := ParseFiles(ctx, paths, tc.keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept := 0
+			for _, r := range reports {
+				if r.Records != nil {
+					kept++
+				}
+			}
+			if kept != tc.want {
+				t.Errorf("%d reports kept their records, want %d", kept, tc.want)
+			}
+			i := 0
+			for rep, err := range Reparse(ctx, paths, reports, counts) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rep.Records) != n {
+					t.Errorf("%s: %d records, want %d", paths[i], len(rep.Records), n)
+				}
+				if handedOn := rep == reports[i]; handedOn != (reports[i].Records != nil) {
+					t.Errorf("%s: handed on = %v, kept %d records", paths[i], handedOn, len(reports[i].Records))
+				}
+				i++
+			}
+		})
 	}
 }

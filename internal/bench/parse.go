@@ -20,7 +20,7 @@ func parseCorpus(ctx context.Context, paths []string, tool string, out io.Writer
 		return nil, nil, time.Time{}, err
 	}
 	began := time.Now()
-	reports, counts, err := report.ParseFiles(ctx, files, true)
+	reports, counts, err := report.ParseFiles(ctx, files, report.KeepAll)
 	if err != nil {
 		return nil, nil, time.Time{}, err
 	}
