@@ -137,6 +137,10 @@ type pendingDoc struct {
 var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "seq",
 	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
 
+// dateFields are the fields a record document holds as dates (time.Time);
+// the others hold strings.
+var dateFields = []string{"start", "end"}
+
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
 // (a misspelt option would otherwise be ignored without a word).
 func LoadMapping(data []byte) (*mapping.IndexMappingImpl, error) {
@@ -158,6 +162,9 @@ func LoadMapping(data []byte) (*mapping.IndexMappingImpl, error) {
 		if m.DefaultMapping.Properties[f] == nil {
 			return nil, fmt.Errorf("load mapping: field %q is missing", f)
 		}
+	}
+	if _, err := newDocBuilder(m); err != nil {
+		return nil, fmt.Errorf("load mapping: %w", err)
 	}
 	return m, nil
 }
@@ -454,7 +461,7 @@ func (ix *Index) shardIndex(id string) int {
 // index batches the documents of one feed into the shard. It drains the
 // feed even after a failure, so the feeder never blocks.
 func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, progress func(int)) error {
-	var err error
+	builder, err := newDocBuilder(ix.mapping)
 	batch := sh.bi.NewBatch()
 	flush := func() {
 		if err == nil {
@@ -472,12 +479,16 @@ func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, p
 		if err != nil {
 			continue
 		}
-		doc, e := ix.document(it.rec, it.seq, it.meta)
+		values, e := ix.document(it.rec, it.seq, it.meta)
 		if e != nil {
 			err = e
 			continue
 		}
-		if e := batch.Index(it.rec.ID, doc); e != nil {
+		doc, e := builder.build(it.rec.ID, values)
+		if e == nil {
+			e = batch.IndexAdvanced(doc)
+		}
+		if e != nil {
 			err = fmt.Errorf("index %s: %w", it.rec.Source, e)
 			continue
 		}
@@ -529,7 +540,7 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // document is what Bleve indexes for a record: the text fields in their
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
-func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[string]any, error) {
+func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordValues, error) {
 	raw := encodeRecord(r)
 	start, err := time.Parse(report.DateLayout, r.Start)
 	if err != nil {
@@ -546,7 +557,7 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (map[str
 	}
 	title := fold.Search(r.SectionTitle)
 	mentions := ix.gz.Mentions(activity + "\n" + comment + "\n" + strings.Join(footnotes, "\n"))
-	doc := map[string]any{
+	doc := recordValues{
 		"activity":      activity,
 		"comment":       comment,
 		"footnotes":     footnotes,
