@@ -99,18 +99,25 @@ type conceptPhrase struct {
 // "w:" plus each word that can hide inside a longer name (印度尼西亚,
 // 非附件2国家) where the texts name it by itself.
 func recordConcepts(r *report.Record) []string {
+	searchTexts := append([]string{fold.Search(r.Activity), fold.Search(r.Comment)}, r.Footnotes...)
+	for i, f := range r.Footnotes {
+		searchTexts[2+i] = fold.Search(f)
+	}
+	return recordConceptsIn(r, searchTexts)
+}
+
+// recordConceptsIn is recordConcepts given the search forms (fold.Search) of
+// the record's activity, comment and footnotes, in that order, which
+// indexing has made already.
+func recordConceptsIn(r *report.Record, searchTexts []string) []string {
 	set := map[string]bool{}
 	for _, c := range sectionConcepts[r.Section] {
 		set[sectionConceptPrefix+c] = true
 	}
-	texts := append([]string{r.Activity, r.Comment}, r.Footnotes...)
-	for _, text := range texts {
+	for _, text := range append([]string{r.Activity, r.Comment}, r.Footnotes...) {
 		scanConcepts(fold.Concept(text), set)
 	}
-	for i, t := range texts {
-		texts[i] = fold.Search(t)
-	}
-	theVocabulary().standaloneWords(texts, set)
+	theVocabulary().standaloneWords(searchTexts, set)
 	out := make([]string, 0, len(set))
 	for c := range set {
 		out = append(out, c)

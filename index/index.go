@@ -565,7 +565,7 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordV
 		"state":         r.State,
 		"state_code":    r.StateCode,
 		"mentions":      mentions,
-		"concepts":      recordConcepts(r),
+		"concepts":      recordConceptsIn(r, append([]string{activity, comment}, footnotes...)),
 		"report_meta":   reportMeta,
 		"section":       r.Section,
 		"months":        r.Months,
