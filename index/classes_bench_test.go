@@ -32,6 +32,7 @@ func BenchmarkSearchClasses(b *testing.B) {
 		{"word+section+month", Request{Query: "条约", Section: []string{"1(a)"}, Months: []string{month}}},
 		{"phrase+section+month", Request{Query: `"全面禁止核试验条约"`, Section: []string{"1(a)"}, Months: []string{month}}},
 		{"word+state", Request{Query: "批准", States: []string{state}}},
+		{"word+state+section+month", Request{Query: "会议", States: []string{state}, Section: []string{"2(b)"}, Months: []string{month}}},
 		{"word+state+year", Request{Query: "会议", States: []string{state}, Years: []string{year}}},
 		{"browse+section+month", Request{Section: []string{"1(a)"}, Months: []string{month}}},
 		{"single-character", Request{Query: "核"}},
