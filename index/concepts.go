@@ -99,9 +99,9 @@ type conceptPhrase struct {
 // "w:" plus each word that can hide inside a longer name (印度尼西亚,
 // 非附件2国家) where the texts name it by itself.
 func recordConcepts(r *report.Record) []string {
-	searchTexts := append([]string{fold.Search(r.Activity), fold.Search(r.Comment)}, r.Footnotes...)
-	for i, f := range r.Footnotes {
-		searchTexts[2+i] = fold.Search(f)
+	searchTexts := []string{fold.Search(r.Activity), fold.Search(r.Comment)}
+	for _, f := range r.Footnotes {
+		searchTexts = append(searchTexts, fold.Search(f))
 	}
 	return recordConceptsIn(r, searchTexts)
 }

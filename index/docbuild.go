@@ -12,10 +12,10 @@ import (
 )
 
 // docBuilder makes a record's Bleve document with the settings mapping.json
-// gives each of its fields, looked up once per build instead of once per
-// value: Bleve's own mapping walk reflects over every value and finds its
-// field mapping and analyzer by path, 6% of cmd/indexer's CPU at 10k
-// records. The documents are the walk's, field for field
+// gives each of its fields, resolved once when the builder is made instead
+// of for every value: Bleve's own mapping walk reflects over every value and
+// finds its field mapping and analyzer by path, 6% of cmd/indexer's CPU at
+// 10k records. The documents are the walk's, field for field
 // (TestDocBuilderMatchesMappingWalk).
 type docBuilder struct {
 	props   []propertySpec // in the order of requiredFields
@@ -30,6 +30,8 @@ type propertySpec struct {
 	fields []fieldSpec
 }
 
+// fieldSpec is one field a property's value is indexed as, with its
+// mapping resolved: name, kind, indexing options and analyzer.
 type fieldSpec struct {
 	name     string
 	datetime bool // else text
@@ -42,10 +44,12 @@ type fieldSpec struct {
 // A field type other than text (for strings) and datetime (for the dates)
 // is an error: the mapping walk would index nothing for it, silently.
 func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
-	dm := m.DefaultMapping
-	if t, ok := m.TypeMapping[m.DefaultType]; ok {
-		dm = t // documents carry no type field, so the default type's mapping applies
+	// Records are one kind of document: with types, the walk would pick a
+	// mapping by a field's value, which the builder does not.
+	if len(m.TypeMapping) > 0 {
+		return nil, fmt.Errorf("mapping: types are not supported; records have one document mapping, default_mapping")
 	}
+	dm := m.DefaultMapping
 	b := &docBuilder{enabled: dm.Enabled}
 	if all := dm.Properties["_all"]; all == nil || all.Enabled {
 		b.all = true
@@ -107,35 +111,44 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 	}
 	var excluded []string
 	for _, p := range b.props {
-		v, ok := values[p.key]
-		if !ok || len(p.fields) == 0 {
-			continue
-		}
+		v := values[p.key]
 		for _, f := range p.fields {
+			// document() and newDocBuilder agree on every field's kind; a
+			// value missing or of another kind is a programming error,
+			// reported rather than indexed as nothing, as the walk would.
+			misfit := func() error {
+				kind := "text"
+				if f.datetime {
+					kind = "datetime"
+				}
+				return fmt.Errorf("build document %s: field %q: a %T value for a %s field", id, p.key, v, kind)
+			}
 			switch v := v.(type) {
 			case string:
 				if f.datetime {
-					return nil, fmt.Errorf("build document %s: field %q: a string for a datetime field", id, p.key)
+					return nil, misfit()
 				}
 				doc.AddField(document.NewTextFieldCustom(f.name, nil, []byte(v), f.opts, f.analyzer))
 			case []string:
 				if f.datetime {
-					return nil, fmt.Errorf("build document %s: field %q: strings for a datetime field", id, p.key)
+					return nil, misfit()
 				}
 				for i, s := range v {
 					doc.AddField(document.NewTextFieldCustom(f.name, []uint64{uint64(i)}, []byte(s), f.opts, f.analyzer))
 				}
 			case time.Time:
 				if !f.datetime {
-					return nil, fmt.Errorf("build document %s: field %q: a date for a text field", id, p.key)
+					return nil, misfit()
 				}
+				// Bleve's walk drops a date it cannot index (outside
+				// 1677–2262) with a log line; a build stops instead.
 				field, err := document.NewDateTimeFieldWithIndexingOptions(f.name, nil, v, time.RFC3339, f.opts)
 				if err != nil {
 					return nil, fmt.Errorf("build document %s: field %q: %w", id, p.key, err)
 				}
 				doc.AddField(field)
 			default:
-				return nil, fmt.Errorf("build document %s: field %q: unsupported value type %T", id, p.key, v)
+				return nil, misfit()
 			}
 			if !f.inAll && !slices.Contains(excluded, f.name) {
 				excluded = append(excluded, f.name)

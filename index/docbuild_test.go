@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"ctbtsearch"
 
@@ -44,6 +46,13 @@ func TestDocBuilderMatchesMappingWalk(t *testing.T) {
 		{"property default analyzer", func(props, _ map[string]any) {
 			delete(firstField(props, "footnotes"), "analyzer")
 			props["footnotes"].(map[string]any)["default_analyzer"] = "standard"
+		}},
+		{"document default analyzer", func(props, root map[string]any) {
+			delete(firstField(props, "report_meta"), "analyzer")
+			root["default_mapping"].(map[string]any)["default_analyzer"] = "standard"
+		}},
+		{"index default analyzer", func(props, _ map[string]any) {
+			delete(firstField(props, "state"), "analyzer") // keyword, then cjk
 		}},
 		{"_all enabled, one field in it", func(props, _ map[string]any) {
 			props["_all"].(map[string]any)["enabled"] = true
@@ -117,6 +126,58 @@ func TestLoadMappingRefusesMistypedFields(t *testing.T) {
 	}
 }
 
+// A mapping with document types is refused: the walk would choose a mapping
+// by a field's value; and a value of the wrong kind for its field is an
+// error naming the field, not a field indexed as nothing.
+func TestDocBuilderRefusesWhatItCannotBuild(t *testing.T) {
+	data := editedMappingJSON(t, func(_, root map[string]any) {
+		root["types"] = map[string]any{"report": root["default_mapping"]}
+	})
+	if _, err := LoadMapping(data); err == nil || !strings.Contains(err.Error(), "types") {
+		t.Errorf("LoadMapping with types = %v, want an error about types", err)
+	}
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	b, err := newDocBuilder(ix.mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a62, _ := testReports(t)
+	r := &a62.Records[0]
+	good, err := ix.document(r, 1, reportMeta(a62))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.build(r.ID, good); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		field string
+		value any
+	}{
+		{"string for a date", "start", "2007-01-01"},
+		{"date for text", "activity", time.Now()},
+		{"number", "session", 62},
+		{"missing", "months", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			values := maps.Clone(good)
+			values[tc.field] = tc.value
+			if tc.value == nil {
+				delete(values, tc.field)
+			}
+			_, err := b.build(r.ID, values)
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", tc.field)) {
+				t.Errorf("build = %v, want an error naming %q", err, tc.field)
+			}
+		})
+	}
+}
+
 func firstField(props map[string]any, name string) map[string]any {
 	return props[name].(map[string]any)["fields"].([]any)[0].(map[string]any)
 }
@@ -179,6 +240,7 @@ func dumpFrequencies(freqs bindex.TokenFrequencies) []string {
 		for _, l := range freq.Locations {
 			locs = append(locs, fmt.Sprintf("%s%v:%d-%d@%d", l.Field, l.ArrayPositions, l.Start, l.End, l.Position))
 		}
+		slices.Sort(locs) // a composite field gathers its fields' locations in the walk's random order
 		tf = append(tf, fmt.Sprintf("%q×%d%v", term, freq.Frequency(), locs))
 	}
 	slices.Sort(tf)

@@ -430,7 +430,8 @@ func (v *vocabulary) standaloneWords(texts []string, set map[string]bool) {
 	}
 	// One search of every text at once rules out most words: looking for
 	// each word in each text was a third of building a record's document.
-	// No word holds a NUL, so no match spans two texts.
+	// A word absent from the join is absent from every text; one present
+	// is then checked text by text, as before.
 	all := strings.Join(compact, "\x00")
 	for w := range v.maskedBy {
 		if !strings.Contains(all, w) || v.stateWords[w] || set["w:"+w] {

@@ -165,8 +165,9 @@ func countsOf(rep *Report) ReportCounts {
 }
 
 // Reparse yields the reports of ParseFiles again, one at a time, for
-// indexing (AddStream, PublishStream): text files are read again, reports
-// that kept their records (PDF, DOCX) are handed on as they are. A file
+// indexing (AddStream, PublishStream): reports that kept their records (PDF,
+// DOCX, text within ParseFiles' budget) are handed on as they are, other
+// text files are read again. A file
 // that changed since the validating pass is an error, not a surprise in the
 // index.
 func Reparse(ctx context.Context, paths []string, reports []*Report, counts []ReportCounts) iter.Seq2[*Report, error] {
