@@ -18,9 +18,10 @@ import (
 // 10k records. The documents are the walk's, field for field
 // (TestDocBuilderMatchesMappingWalk).
 type docBuilder struct {
-	props   []propertySpec // in the order of requiredFields
-	all     bool           // the mapping keeps the _all composite field
-	enabled bool           // the document mapping is enabled at all
+	props    []propertySpec // the enabled ones, in the order of requiredFields
+	all      bool           // the mapping keeps the _all composite field
+	excluded []string       // the fields _all leaves out
+	enabled  bool           // the document mapping is enabled at all
 }
 
 // propertySpec is one top-level property of the document mapping: the
@@ -37,7 +38,14 @@ type fieldSpec struct {
 	datetime bool // else text
 	opts     bindex.FieldIndexingOptions
 	analyzer analysis.Analyzer // text fields only
-	inAll    bool
+}
+
+// kind is the mapping's name for the field's type.
+func (f fieldSpec) kind() string {
+	if f.datetime {
+		return "datetime"
+	}
+	return "text"
 }
 
 // newDocBuilder resolves the mapping of every field a record document has.
@@ -57,7 +65,6 @@ func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 	for _, key := range requiredFields {
 		prop := dm.Properties[key]
 		if prop == nil || !prop.Enabled {
-			b.props = append(b.props, propertySpec{key: key})
 			continue
 		}
 		analyzerName := dm.DefaultAnalyzer
@@ -69,20 +76,17 @@ func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 		}
 		spec := propertySpec{key: key}
 		for _, fm := range prop.Fields {
-			f := fieldSpec{name: key, opts: fm.Options(), inAll: fm.IncludeInAll}
+			f := fieldSpec{name: key, opts: fm.Options(), datetime: slices.Contains(dateFields, key)}
 			if fm.Name != "" {
 				f.name = fm.Name
 			}
-			want := "text"
-			if slices.Contains(dateFields, key) {
-				want = "datetime"
+			if fm.Type != f.kind() {
+				return nil, fmt.Errorf("mapping field %q: type %q; its values need %q", key, fm.Type, f.kind())
 			}
-			if fm.Type != want {
-				return nil, fmt.Errorf("mapping field %q: type %q; this field holds %s values, mapped as %q", key, fm.Type, want, want)
+			if !fm.IncludeInAll && !slices.Contains(b.excluded, f.name) {
+				b.excluded = append(b.excluded, f.name)
 			}
-			if want == "datetime" {
-				f.datetime = true
-			} else {
+			if !f.datetime {
 				name := fm.Analyzer
 				if name == "" {
 					name = analyzerName
@@ -109,36 +113,25 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 	if !b.enabled {
 		return doc, nil
 	}
-	var excluded []string
 	for _, p := range b.props {
 		v := values[p.key]
 		for _, f := range p.fields {
-			// document() and newDocBuilder agree on every field's kind; a
-			// value missing or of another kind is a programming error,
-			// reported rather than indexed as nothing, as the walk would.
-			misfit := func() error {
-				kind := "text"
-				if f.datetime {
-					kind = "datetime"
-				}
-				return fmt.Errorf("build document %s: field %q: a %T value for a %s field", id, p.key, v, kind)
-			}
 			switch v := v.(type) {
 			case string:
 				if f.datetime {
-					return nil, misfit()
+					return nil, misfit(id, p.key, v, f)
 				}
 				doc.AddField(document.NewTextFieldCustom(f.name, nil, []byte(v), f.opts, f.analyzer))
 			case []string:
 				if f.datetime {
-					return nil, misfit()
+					return nil, misfit(id, p.key, v, f)
 				}
 				for i, s := range v {
 					doc.AddField(document.NewTextFieldCustom(f.name, []uint64{uint64(i)}, []byte(s), f.opts, f.analyzer))
 				}
 			case time.Time:
 				if !f.datetime {
-					return nil, misfit()
+					return nil, misfit(id, p.key, v, f)
 				}
 				// Bleve's walk drops a date it cannot index (outside
 				// 1677–2262) with a log line; a build stops instead.
@@ -148,16 +141,23 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 				}
 				doc.AddField(field)
 			default:
-				return nil, misfit()
-			}
-			if !f.inAll && !slices.Contains(excluded, f.name) {
-				excluded = append(excluded, f.name)
+				return nil, misfit(id, p.key, v, f)
 			}
 		}
 	}
 	if b.all {
-		doc.AddField(document.NewCompositeFieldWithIndexingOptions("_all", true, []string{}, excluded, bindex.IndexField|bindex.IncludeTermVectors))
+		// Excluding a field the document has no value for changes nothing,
+		// so the list is the mapping's, made once.
+		doc.AddField(document.NewCompositeFieldWithIndexingOptions("_all", true, []string{}, b.excluded, bindex.IndexField|bindex.IncludeTermVectors))
 	}
 	doc.SetIndexed()
 	return doc, nil
+}
+
+// misfit is the error for a value missing or of the wrong kind for its
+// field. document() and newDocBuilder agree on every field's kind, so it is
+// a programming error, reported rather than indexed as nothing, as Bleve's
+// walk would.
+func misfit(id, key string, v any, f fieldSpec) error {
+	return fmt.Errorf("build document %s: field %q: a %T value for a %s field", id, key, v, f.kind())
 }
