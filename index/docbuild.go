@@ -3,7 +3,6 @@ package index
 import (
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/document"
@@ -32,25 +31,20 @@ type propertySpec struct {
 }
 
 // fieldSpec is one field a property's value is indexed as, with its
-// mapping resolved: name, kind, indexing options and analyzer.
+// mapping resolved: name, indexing options and analyzer.
 type fieldSpec struct {
 	name     string
-	datetime bool // else text
 	opts     bindex.FieldIndexingOptions
-	analyzer analysis.Analyzer // text fields only
+	analyzer analysis.Analyzer
 }
 
-// kind is the mapping's name for the field's type.
-func (f fieldSpec) kind() string {
-	if f.datetime {
-		return "datetime"
-	}
-	return "text"
-}
+// valueKind is the mapping's field type for what a record document holds:
+// strings, dates included (dateTerm).
+const valueKind = "text"
 
 // newDocBuilder resolves the mapping of every field a record document has.
-// A field type other than text (for strings) and datetime (for the dates)
-// is an error: the mapping walk would index nothing for it, silently.
+// A field type other than text is an error: the mapping walk would index
+// nothing for a string value of it, silently.
 func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 	// Records are one kind of document: with types, the walk would pick a
 	// mapping by a field's value, which the builder does not.
@@ -76,24 +70,22 @@ func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 		}
 		spec := propertySpec{key: key}
 		for _, fm := range prop.Fields {
-			f := fieldSpec{name: key, opts: fm.Options(), datetime: slices.Contains(dateFields, key)}
+			f := fieldSpec{name: key, opts: fm.Options()}
 			if fm.Name != "" {
 				f.name = fm.Name
 			}
-			if fm.Type != f.kind() {
-				return nil, fmt.Errorf("mapping field %q: type %q; its values need %q", key, fm.Type, f.kind())
+			if fm.Type != valueKind {
+				return nil, fmt.Errorf("mapping field %q: type %q; its values need %q", key, fm.Type, valueKind)
 			}
 			if !fm.IncludeInAll && !slices.Contains(b.excluded, f.name) {
 				b.excluded = append(b.excluded, f.name)
 			}
-			if !f.datetime {
-				name := fm.Analyzer
-				if name == "" {
-					name = analyzerName
-				}
-				if f.analyzer = m.AnalyzerNamed(name); f.analyzer == nil {
-					return nil, fmt.Errorf("mapping field %q: no analyzer named %q", key, name)
-				}
+			name := fm.Analyzer
+			if name == "" {
+				name = analyzerName
+			}
+			if f.analyzer = m.AnalyzerNamed(name); f.analyzer == nil {
+				return nil, fmt.Errorf("mapping field %q: no analyzer named %q", key, name)
 			}
 			spec.fields = append(spec.fields, f)
 		}
@@ -102,9 +94,8 @@ func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 	return b, nil
 }
 
-// recordValues are a record's field values by mapping property: a string,
-// a []string (each element its own value, with its array position) or a
-// time.Time.
+// recordValues are a record's field values by mapping property: a string
+// or a []string (each element its own value, with its array position).
 type recordValues map[string]any
 
 // build makes the document of the record with id and values.
@@ -118,30 +109,13 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 		for _, f := range p.fields {
 			switch v := v.(type) {
 			case string:
-				if f.datetime {
-					return nil, misfit(id, p.key, v, f)
-				}
 				doc.AddField(document.NewTextFieldCustom(f.name, nil, []byte(v), f.opts, f.analyzer))
 			case []string:
-				if f.datetime {
-					return nil, misfit(id, p.key, v, f)
-				}
 				for i, s := range v {
 					doc.AddField(document.NewTextFieldCustom(f.name, []uint64{uint64(i)}, []byte(s), f.opts, f.analyzer))
 				}
-			case time.Time:
-				if !f.datetime {
-					return nil, misfit(id, p.key, v, f)
-				}
-				// Bleve's walk drops a date it cannot index (outside
-				// 1677–2262) with a log line; a build stops instead.
-				field, err := document.NewDateTimeFieldWithIndexingOptions(f.name, nil, v, time.RFC3339, f.opts)
-				if err != nil {
-					return nil, fmt.Errorf("build document %s: field %q: %w", id, p.key, err)
-				}
-				doc.AddField(field)
 			default:
-				return nil, misfit(id, p.key, v, f)
+				return nil, misfit(id, p.key, v)
 			}
 		}
 	}
@@ -158,6 +132,6 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 // field. document() and newDocBuilder agree on every field's kind, so it is
 // a programming error, reported rather than indexed as nothing, as Bleve's
 // walk would.
-func misfit(id, key string, v any, f fieldSpec) error {
-	return fmt.Errorf("build document %s: field %q: a %T value for a %s field", id, key, v, f.kind())
+func misfit(id, key string, v any) error {
+	return fmt.Errorf("build document %s: field %q: a %T value for a %s field", id, key, v, valueKind)
 }

@@ -110,7 +110,7 @@ func TestLoadMappingRefusesMistypedFields(t *testing.T) {
 	for _, tc := range []struct {
 		name, field, typ string
 	}{
-		{"date as text", "start", "text"},
+		{"date as datetime", "start", "datetime"},
 		{"text as date", "activity", "datetime"},
 		{"keyword as number", "state", "number"},
 	} {
@@ -159,7 +159,7 @@ func TestDocBuilderRefusesWhatItCannotBuild(t *testing.T) {
 		field string
 		value any
 	}{
-		{"string for a date", "start", "2007-01-01"},
+		{"time for a date", "start", time.Date(2007, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{"date for text", "activity", time.Now()},
 		{"number", "session", 62},
 		{"missing", "months", nil},

@@ -19,7 +19,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	_ "github.com/blevesearch/bleve/v2/analysis/lang/cjk" // registers the cjk analyzer
@@ -136,10 +135,6 @@ type pendingDoc struct {
 // without them would silently find nothing.
 var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "seq",
 	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
-
-// dateFields are the fields a record document holds as dates (time.Time);
-// the others hold strings.
-var dateFields = []string{"start", "end"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
 // (a misspelt option would otherwise be ignored without a word).
@@ -542,11 +537,11 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // from which hits are displayed.
 func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordValues, error) {
 	raw := encodeRecord(r)
-	start, err := time.Parse(report.DateLayout, r.Start)
+	start, err := dateTerm(r.Start)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: start: %w", r.Source, err)
 	}
-	end, err := time.Parse(report.DateLayout, r.End)
+	end, err := dateTerm(r.End)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: end: %w", r.Source, err)
 	}
