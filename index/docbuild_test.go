@@ -48,7 +48,7 @@ func TestDocBuilderMatchesMappingWalk(t *testing.T) {
 			props["footnotes"].(map[string]any)["default_analyzer"] = "standard"
 		}},
 		{"document default analyzer", func(props, root map[string]any) {
-			delete(firstField(props, "report_meta"), "analyzer")
+			delete(firstField(props, "state_code"), "analyzer")
 			root["default_mapping"].(map[string]any)["default_analyzer"] = "standard"
 		}},
 		{"index default analyzer", func(props, _ map[string]any) {
@@ -56,7 +56,7 @@ func TestDocBuilderMatchesMappingWalk(t *testing.T) {
 		}},
 		{"_all enabled, one field in it", func(props, _ map[string]any) {
 			props["_all"].(map[string]any)["enabled"] = true
-			firstField(props, "section_title")["include_in_all"] = true
+			firstField(props, "footnotes")["include_in_all"] = true
 		}},
 		{"disabled property", func(props, _ map[string]any) {
 			props["mentions"].(map[string]any)["enabled"] = false
@@ -80,7 +80,7 @@ func TestDocBuilderMatchesMappingWalk(t *testing.T) {
 			}
 			n := 0
 			for _, r := range append(slices.Clone(a62.Records), a64.Records...) {
-				values, err := ix.document(&r, 1, reportMeta(a62))
+				values, err := ix.document(&r, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -147,7 +147,7 @@ func TestDocBuilderRefusesWhatItCannotBuild(t *testing.T) {
 	}
 	a62, _ := testReports(t)
 	r := &a62.Records[0]
-	good, err := ix.document(r, 1, reportMeta(a62))
+	good, err := ix.document(r, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,6 @@ func BenchmarkRecordDocument(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer ix.Close()
-	meta := reportMeta(a62)
 	builder, err := newDocBuilder(ix.mapping)
 	if err != nil {
 		b.Fatal(err)
@@ -295,7 +294,7 @@ func BenchmarkRecordDocument(b *testing.B) {
 			for b.Loop() {
 				for i := range a62.Records {
 					r := &a62.Records[i]
-					values, err := ix.document(r, i+1, meta)
+					values, err := ix.document(r, i+1)
 					if err != nil {
 						b.Fatal(err)
 					}

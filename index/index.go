@@ -50,6 +50,9 @@ type ReportInfo struct {
 	Year     int    `json:"year"`
 	Footnote string `json:"footnote"`
 	Records  int    `json:"records"`
+	// Sections are the titles the report gives its sections, by code
+	// (section_title: searches match them); nil in indexes built before.
+	Sections map[string]string `json:"sections,omitempty"`
 }
 
 // Index is a searchable collection of activity records. An Index opened
@@ -126,15 +129,14 @@ func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf(
 // pendingDoc is a record on its way to its shard, which turns it into a
 // document: analysis-side work is spread over the shards' goroutines.
 type pendingDoc struct {
-	rec  *report.Record
-	seq  int    // 1-based position of the record in its report, which its id also carries
-	meta string // reportMeta of the record's report
+	rec *report.Record
+	seq int // 1-based position of the record in its report, which its id also carries
 }
 
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
-var requiredFields = []string{"activity", "comment", "section_title", "footnotes", "seq",
-	"report_meta", "state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
+var requiredFields = []string{"activity", "comment", "footnotes", "seq",
+	"state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
 // (a misspelt option would otherwise be ignored without a word).
@@ -288,7 +290,7 @@ func open(dir string) (*Index, error) {
 		return nil, fmt.Errorf("corrupt report list: %w", err)
 	}
 	for _, r := range infos {
-		ix.reports[r.ID] = newReportEntry(r)
+		ix.reports[r.ID] = ix.newReportEntry(r)
 	}
 	// A served index never changes: read its columns now, so the first
 	// search after a start or a reload is as fast as the others (at a
@@ -405,18 +407,17 @@ feed:
 			feedErr = err
 			break
 		}
-		meta := reportMeta(rep)
 		for i := range rep.Records {
 			r := &rep.Records[i]
 			select {
-			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, i + 1, meta}:
+			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, i + 1}:
 			case <-ctx.Done():
 				feedErr = fmt.Errorf("add reports: %w", ctx.Err())
 				break feed
 			}
 		}
 		infos = append(infos, ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
-			Period: rep.Period, Date: rep.Date, Year: rep.Year, Footnote: rep.Footnote, Records: len(rep.Records)})
+			Period: rep.Period, Date: rep.Date, Year: rep.Year, Footnote: rep.Footnote, Records: len(rep.Records), Sections: sectionTitles(rep)})
 	}
 	for _, f := range feeds {
 		close(f)
@@ -427,7 +428,7 @@ feed:
 	}
 	ix.mu.Lock()
 	for _, info := range infos {
-		ix.reports[info.ID] = newReportEntry(info)
+		ix.reports[info.ID] = ix.newReportEntry(info)
 	}
 	ix.mu.Unlock()
 	raw, err := json.Marshal(ix.Reports())
@@ -438,13 +439,6 @@ feed:
 		return fmt.Errorf("add reports: save report list: %w", err)
 	}
 	return nil
-}
-
-// reportMeta is the searchable text about a report: the series of its
-// session's documents (A/62) and its own symbol when known, so that A/62
-// finds the 62nd session's records.
-func reportMeta(rep *report.Report) string {
-	return fold.Search(fmt.Sprintf("A/%d %s", rep.Session, rep.Symbol))
 }
 
 func (ix *Index) shardIndex(id string) int {
@@ -474,7 +468,7 @@ func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, p
 		if err != nil {
 			continue
 		}
-		values, e := ix.document(it.rec, it.seq, it.meta)
+		values, e := ix.document(it.rec, it.seq)
 		if e != nil {
 			err = e
 			continue
@@ -535,7 +529,7 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 // document is what Bleve indexes for a record: the text fields in their
 // search form, the facet keywords, and the record itself as one stored field
 // from which hits are displayed.
-func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordValues, error) {
+func (ix *Index) document(r *report.Record, seq int) (recordValues, error) {
 	raw := encodeRecord(r)
 	start, err := dateTerm(r.Start)
 	if err != nil {
@@ -550,27 +544,24 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordV
 	for i, f := range r.Footnotes {
 		footnotes[i] = fold.Search(f)
 	}
-	title := fold.Search(r.SectionTitle)
 	mentions := ix.gz.Mentions(activity + "\n" + comment + "\n" + strings.Join(footnotes, "\n"))
 	doc := recordValues{
-		"activity":      activity,
-		"comment":       comment,
-		"footnotes":     footnotes,
-		"section_title": title,
-		"state":         r.State,
-		"state_code":    r.StateCode,
-		"mentions":      mentions,
-		"concepts":      recordConceptsIn(r, append([]string{activity, comment}, footnotes...)),
-		"report_meta":   reportMeta,
-		"section":       r.Section,
-		"months":        r.Months,
-		"report":        r.Report,
-		"seq":           seqTerm(seq),
-		"session":       fmt.Sprint(r.Session),
-		"annex2":        fmt.Sprint(r.Annex2),
-		"start":         start,
-		"end":           end,
-		"record":        string(raw),
+		"activity":   activity,
+		"comment":    comment,
+		"footnotes":  footnotes,
+		"state":      r.State,
+		"state_code": r.StateCode,
+		"mentions":   mentions,
+		"concepts":   recordConceptsIn(r, append([]string{activity, comment}, footnotes...)),
+		"section":    r.Section,
+		"months":     r.Months,
+		"report":     r.Report,
+		"seq":        seqTerm(seq),
+		"session":    fmt.Sprint(r.Session),
+		"annex2":     fmt.Sprint(r.Annex2),
+		"start":      start,
+		"end":        end,
+		"record":     string(raw),
 	}
 	return doc, nil
 }
@@ -583,13 +574,14 @@ func (ix *Index) document(r *report.Record, seq int, reportMeta string) (recordV
 func seqTerm(seq int) string { return fmt.Sprintf("%07d", seq) }
 
 // reportEntry is a report as the index keeps it: its label made once,
-// since every search labels the report facet's values (up to a hundred).
+// since every search labels the report facet's values (up to a hundred),
+// and the texts searches match against it (newReportEntry).
 type reportEntry struct {
 	ReportInfo
-	label string
+	label  string
+	meta   []posTerm            // reportMetaText, analysed
+	titles map[string][]posTerm // section code → its title, analysed
 }
-
-func newReportEntry(r ReportInfo) reportEntry { return reportEntry{r, r.Label()} }
 
 // Label names a report as people cite it: its document symbol, or its
 // session when the symbol is unknown, then the year and the reporting

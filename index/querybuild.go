@@ -23,14 +23,13 @@ var textFieldBoosts = []struct {
 	{"activity", 3},
 	{"comment", 2},
 	{"footnotes", 1},
-	{"section_title", sectionTitleBoost},
-	{"report_meta", reportMetaBoost},
 }
 
 // defaultTextFields are searched by a word without a field. Section titles
-// and report symbols are matched another way (sectionTitleQuery,
-// looksLikeSymbol): phrase-matching them in every record is the costliest
-// part of a search, for four distinct titles and one symbol per report.
+// and report symbols are matched another way, once per report
+// (sectionTitleQuery, reportMetaQuery; reportfields.go): phrase-matching
+// them in every record was the costliest part of a search, for four
+// distinct titles and one symbol per report.
 var defaultTextFields = []string{"activity", "comment", "footnotes"}
 
 const (
@@ -164,8 +163,11 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 			alts = append(alts, q)
 		}
 		if looksLikeSymbol(sf) {
-			fields = append(fields[:len(fields):len(fields)], "report_meta")
+			alts = append(alts, ix.reportMetaQuery(sf, reportMetaBoost*boost)...)
 		}
+	}
+	if containsString(fields, "section_title") {
+		alts = append(alts, ix.sectionTitleFieldQuery(sf, sectionTitleBoost*boost)...)
 	}
 	for _, f := range textFieldBoosts {
 		if !containsString(fields, f.field) {
@@ -194,10 +196,7 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 		}
 		alts = append(alts, q)
 	}
-	if len(alts) == 1 {
-		return alts[0]
-	}
-	return query.NewDisjunctionQuery(alts)
+	return anyOf(alts) // nothing when a field's only texts, the titles, lack it
 }
 
 // isBigramChain reports whether terms are the overlapping bigrams of one run
@@ -261,7 +260,7 @@ var sectionTitleForms = sync.OnceValue(func() map[string]string {
 var SectionCodes = []string{"1(a)", "1(b)", "2(a)", "2(b)"}
 
 // looksLikeSymbol reports whether a query word may be part of a UN document
-// symbol such as A/62/50, the only text of the report_meta field.
+// symbol such as A/62/50 (reportMetaText).
 func looksLikeSymbol(sf string) bool {
 	return strings.Contains(sf, "/") || strings.HasPrefix(sf, "a/")
 }
