@@ -52,7 +52,7 @@ type ReportInfo struct {
 	Records  int    `json:"records"`
 	// Sections are the titles the report gives its sections, by code
 	// (section_title: searches match them); nil in indexes built before.
-	Sections map[string]string `json:"sections,omitempty"`
+	Sections map[string]string `json:"sections"`
 }
 
 // Index is a searchable collection of activity records. An Index opened
@@ -392,7 +392,6 @@ func (ix *Index) AddStream(ctx context.Context, progress func(records int), repo
 			})
 		}()
 	}
-	var infos []ReportInfo
 	var feedErr error
 feed:
 	for rep, err := range reports {
@@ -407,6 +406,15 @@ feed:
 			feedErr = err
 			break
 		}
+		// Listed before its records are fed: a search meanwhile matches
+		// symbols and titles against the list, and a result it caches
+		// must hold for the snapshot it walked.
+		info := ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
+			Period: rep.Period, Date: rep.Date, Year: rep.Year, Footnote: rep.Footnote, Records: len(rep.Records), Sections: sectionTitles(rep)}
+		entry := ix.newReportEntry(info)
+		ix.mu.Lock()
+		ix.reports[info.ID] = entry
+		ix.mu.Unlock()
 		for i := range rep.Records {
 			r := &rep.Records[i]
 			select {
@@ -416,8 +424,6 @@ feed:
 				break feed
 			}
 		}
-		infos = append(infos, ReportInfo{ID: rep.ID, File: rep.File, Session: rep.Session, Symbol: rep.Symbol,
-			Period: rep.Period, Date: rep.Date, Year: rep.Year, Footnote: rep.Footnote, Records: len(rep.Records), Sections: sectionTitles(rep)})
 	}
 	for _, f := range feeds {
 		close(f)
@@ -426,11 +432,6 @@ feed:
 	if err := errors.Join(append([]error{feedErr}, errs...)...); err != nil {
 		return err
 	}
-	ix.mu.Lock()
-	for _, info := range infos {
-		ix.reports[info.ID] = ix.newReportEntry(info)
-	}
-	ix.mu.Unlock()
 	raw, err := json.Marshal(ix.Reports())
 	if err != nil {
 		return fmt.Errorf("add reports: %w", err)

@@ -15,7 +15,8 @@ import (
 )
 
 // Field weights: a match in what a state did matters more than one in the
-// comment, which matters more than one in a footnote or a section title.
+// comment, which matters more than one in a footnote (or a section title:
+// sectionTitleBoost).
 var textFieldBoosts = []struct {
 	field string
 	boost float64
@@ -26,10 +27,11 @@ var textFieldBoosts = []struct {
 }
 
 // defaultTextFields are searched by a word without a field. Section titles
-// and report symbols are matched another way, once per report
-// (sectionTitleQuery, reportMetaQuery; reportfields.go): phrase-matching
-// them in every record was the costliest part of a search, for four
-// distinct titles and one symbol per report.
+// and report symbols are matched another way: a word against the four
+// section titles once (sectionTitleQuery), a symbol and section_title:
+// against each report's (reportfields.go). Phrase-matching them in every
+// record was the costliest part of a search, for four distinct titles and
+// one symbol per report.
 var defaultTextFields = []string{"activity", "comment", "footnotes"}
 
 const (
@@ -145,12 +147,13 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 		}
 		var alts []query.Query
 		for _, f := range fields {
+			if f == "section_title" {
+				alts = append(alts, ix.sectionTitleCharQuery(r, sectionTitleBoost*boost)...)
+				continue
+			}
 			alts = append(alts, &charQuery{char: r, field: f, boost: boost})
 		}
-		if len(alts) == 1 {
-			return alts[0]
-		}
-		return query.NewDisjunctionQuery(alts)
+		return anyOf(alts)
 	}
 	terms, consecutive := ix.analyze(sf)
 	if len(terms) == 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/search/query"
 
@@ -81,18 +82,17 @@ func (ix *Index) newReportEntry(r ReportInfo) reportEntry {
 	return e
 }
 
-// sectionTitles collects the title each section of a report is given.
+// sectionTitles collects the title each section of a report is given, ""
+// for a section without one, which no search matches. The map is never
+// nil: nil is an index built before, which kept no titles.
 func sectionTitles(rep *report.Report) map[string]string {
-	var out map[string]string
+	out := map[string]string{}
 	for i := range rep.Records {
 		r := &rep.Records[i]
-		if r.Section == "" || r.SectionTitle == "" {
+		if r.Section == "" {
 			continue
 		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		if _, seen := out[r.Section]; !seen {
+		if title, seen := out[r.Section]; !seen || title == "" {
 			out[r.Section] = r.SectionTitle
 		}
 	}
@@ -104,6 +104,13 @@ func sectionTitles(rep *report.Report) map[string]string {
 // their report keyword: one clause per report.
 func (ix *Index) reportMetaQuery(sf string, boost float64) []query.Query {
 	q := ix.tokens(sf)
+	if len(q) == 1 && q[0].term == "a" {
+		// A/ alone is in every report's meta: every record, in one clause
+		// rather than one per report.
+		all := query.NewMatchAllQuery()
+		all.SetBoost(boost)
+		return []query.Query{all}
+	}
 	ix.mu.RLock()
 	var ids []string
 	for id, e := range ix.reports {
@@ -111,15 +118,8 @@ func (ix *Index) reportMetaQuery(sf string, boost float64) []query.Query {
 			ids = append(ids, id)
 		}
 	}
-	all := len(ids) == len(ix.reports)
 	ix.mu.RUnlock()
-	if len(ids) > 0 && all {
-		// A/ alone: every record, as one clause rather than one per report.
-		q := query.NewMatchAllQuery()
-		q.SetBoost(boost)
-		return []query.Query{q}
-	}
-	slices.Sort(ids) // the same query for the same reports, for the match cache's sake
+	slices.Sort(ids) // the same query each time, whatever the map's order
 	var alts []query.Query
 	for _, id := range ids {
 		alts = append(alts, termQuery("report", id, boost))
@@ -128,18 +128,31 @@ func (ix *Index) reportMetaQuery(sf string, boost float64) []query.Query {
 }
 
 // sectionTitleFieldQuery matches section_title:sf, the records of the
-// sections whose title, as their report gives it, has sf as a phrase: by
-// the section keyword where every report agrees, by report and section
-// where reports title a section differently.
+// sections whose title, as their report gives it, has sf as a phrase.
 func (ix *Index) sectionTitleFieldQuery(sf string, boost float64) []query.Query {
 	q := ix.tokens(sf)
+	return ix.titledSections(func(title []posTerm) bool { return hasPhrase(title, q) }, boost)
+}
+
+// sectionTitleCharQuery is sectionTitleFieldQuery for a lone character,
+// which a title has in any of its bigrams (as charQuery finds it in text).
+func (ix *Index) sectionTitleCharQuery(char rune, boost float64) []query.Query {
+	return ix.titledSections(func(title []posTerm) bool {
+		return slices.ContainsFunc(title, func(t posTerm) bool { return strings.ContainsRune(t.term, char) })
+	}, boost)
+}
+
+// titledSections matches the records of the sections whose title matches:
+// by the section keyword where every report having the section agrees, by
+// report and section where reports title a section differently.
+func (ix *Index) titledSections(match func(title []posTerm) bool, boost float64) []query.Query {
 	matched := map[string][]string{} // section code → reports whose title of it has sf
 	titled := map[string]int{}       // section code → reports titling it
 	ix.mu.RLock()
 	for id, e := range ix.reports {
 		for code, title := range e.titles {
 			titled[code]++
-			if hasPhrase(title, q) {
+			if match(title) {
 				matched[code] = append(matched[code], id)
 			}
 		}

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -34,25 +33,23 @@ func TestHasPhrase(t *testing.T) {
 
 // Report symbols and section titles are matched once per report; the
 // records found are exactly those of the reports and sections that have
-// them, including a report that titles a section its own way.
+// them, including a report that titles a section its own way and one that
+// leaves a section untitled, in memory and in an index saved and reopened.
 func TestReportSymbolAndSectionTitleSearches(t *testing.T) {
 	a62, a64 := testReports(t)
 	own := copies(a64, 1)[0]
 	own.Session, own.Symbol = 70, "A/70/999"
 	for i := range own.Records {
-		own.Records[i].Session = 70
-		if own.Records[i].Section == "2(b)" {
-			own.Records[i].SectionTitle = "区域一级的活动"
+		r := &own.Records[i]
+		r.Session = 70
+		switch r.Section {
+		case "2(a)":
+			r.SectionTitle = ""
+		case "2(b)":
+			r.SectionTitle = "区域一级的活动"
 		}
 	}
-	ix, err := NewMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	if err := ix.Add(context.Background(), nil, a62, a64, own); err != nil {
-		t.Fatal(err)
-	}
+	reports := []*report.Report{a62, a64, own}
 	all := slices.Concat(a62.Records, a64.Records, own.Records)
 	count := func(pred func(r report.Record) bool) int {
 		n := 0
@@ -66,37 +63,61 @@ func TestReportSymbolAndSectionTitleSearches(t *testing.T) {
 	inReport := func(id string) func(report.Record) bool {
 		return func(r report.Record) bool { return r.Report == id }
 	}
-	inSection := func(codes ...string) func(report.Record) bool {
-		return func(r report.Record) bool { return slices.Contains(codes, r.Section) }
+	titled := func(code string) func(report.Record) bool {
+		return func(r report.Record) bool { return r.Section == code && r.SectionTitle != "" }
 	}
-	for _, tc := range []struct {
-		query string
-		want  int
+	cases := []struct {
+		query    string
+		want     int
+		wantNone bool
 	}{
-		{"A/62", count(inReport(a62.ID))},
-		{"a/64", count(inReport(a64.ID))},
-		{"A/70/999", count(inReport(own.ID))},
-		{"A/70/99", 0},
-		{"A/70/999 批准", count(func(r report.Record) bool { return r.Report == own.ID && has(r, "批准") })},
-		{"section_title:全球", count(inSection("2(a)"))},
-		{"section_title:附件2国家", count(inSection("1(a)", "1(b)"))},
-		{"section_title:非附件2国家", count(inSection("1(b)"))},
-		{"section_title:区域", count(inSection("2(b)"))},
-		{"section_title:区域一级", count(func(r report.Record) bool { return r.Report == own.ID && r.Section == "2(b)" })},
-		{"section_title:联合国", 0},
-	} {
-		t.Run(tc.query, func(t *testing.T) {
-			if tc.want == 0 && tc.query != "A/70/99" && tc.query != "section_title:联合国" {
-				t.Fatal("the fixtures have no record for this case")
-			}
-			res, err := ix.Search(context.Background(), Request{Query: tc.query, Size: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Total != uint64(tc.want) {
-				t.Errorf("%s: %d records, want %d", tc.query, res.Total, tc.want)
-			}
-		})
+		{query: "A/62", want: count(inReport(a62.ID))},
+		{query: "a/64", want: count(inReport(a64.ID))},
+		{query: "A/70/999", want: count(inReport(own.ID))},
+		{query: "A/70/99", wantNone: true},
+		{query: "A/", want: len(all)},
+		{query: "A/70/999 批准", want: count(func(r report.Record) bool { return r.Report == own.ID && has(r, "批准") })},
+		{query: "section_title:全球", want: count(titled("2(a)"))},
+		{query: "section_title:全", want: count(titled("2(a)"))},
+		{query: "section_title:附件2国家", want: count(titled("1(a)")) + count(titled("1(b)"))},
+		{query: "section_title:非附件2国家", want: count(titled("1(b)"))},
+		{query: "section_title:区域", want: count(titled("2(b)"))},
+		{query: "section_title:区", want: count(titled("2(b)"))},
+		{query: "section_title:区域一级", want: count(func(r report.Record) bool { return r.Report == own.ID && r.Section == "2(b)" })},
+		{query: "section_title:联合国", wantNone: true},
+	}
+	mem, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	if err := mem.Add(t.Context(), nil, reports...); err != nil {
+		t.Fatal(err)
+	}
+	loc := t.TempDir()
+	if _, err := Publish(t.Context(), loc, reports, nil); err != nil {
+		t.Fatal(err)
+	}
+	saved, _, err := OpenCurrent(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer saved.Close()
+	for name, ix := range map[string]*Index{"in memory": mem, "reopened": saved} {
+		for _, tc := range cases {
+			t.Run(name+"/"+tc.query, func(t *testing.T) {
+				if tc.want == 0 && !tc.wantNone {
+					t.Fatal("the fixtures have no record for this case")
+				}
+				res, err := ix.Search(t.Context(), Request{Query: tc.query, Size: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Total != uint64(tc.want) {
+					t.Errorf("%s: %d records, want %d", tc.query, res.Total, tc.want)
+				}
+			})
+		}
 	}
 }
 
