@@ -128,6 +128,11 @@ type topK struct {
 	k     int
 	items []*candidate
 	less  func(a, b *candidate) bool
+	// probe holds the candidate offered while it is compared: less takes
+	// pointers, and a pointer to offer's argument moved every offered
+	// candidate to the heap, one allocation per match (17% of the CPU of a
+	// common word's search at 1M, 条约: 799,276 matches).
+	probe candidate
 }
 
 func (t *topK) Len() int           { return len(t.items) }
@@ -150,7 +155,8 @@ func (t *topK) offer(c candidate) {
 		heap.Push(t, &cc)
 		return
 	}
-	if t.less(&c, t.items[0]) {
+	t.probe = c
+	if t.less(&t.probe, t.items[0]) {
 		worst := t.items[0]
 		id := append(worst.id[:0], c.id...)
 		*worst = c
