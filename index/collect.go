@@ -133,6 +133,9 @@ type topK struct {
 	// candidate to the heap, one allocation per match (17% of the CPU of a
 	// common word's search at 1M, 条约: 799,276 matches).
 	probe candidate
+	// byScore: the relevance order, where most matches of a common word
+	// lose on their score alone (beaten).
+	byScore bool
 }
 
 func (t *topK) Len() int           { return len(t.items) }
@@ -163,6 +166,21 @@ func (t *topK) offer(c candidate) {
 		worst.id = id
 		heap.Fix(t, 0)
 	}
+}
+
+// beaten reports whether, in the relevance order, a match with this score
+// is worse than every kept candidate, so that its candidate need not be
+// built (four column reads and a copy, for most matches of a common word).
+// It errs towards false: ties go to offer.
+func (t *topK) beaten(score float64, sectionOnly bool) bool {
+	if !t.byScore || len(t.items) == 0 || len(t.items) < t.k {
+		return false
+	}
+	worst := t.items[0]
+	if sectionOnly != worst.sectionOnly {
+		return sectionOnly
+	}
+	return score < worst.score
 }
 
 // sorted returns the kept candidates best first.
@@ -423,7 +441,7 @@ func newTally(shardNum int, cols *columns, f filterSets, sortBy string, k int, w
 		out.monthCount = make([]int, len(cols.months))
 		out.reportCount = make([]int, len(cols.reports))
 	}
-	top := &topK{k: k, less: less(sortBy)}
+	top := &topK{k: k, less: less(sortBy), byScore: sortBy != SortNewest && sortBy != SortOldest}
 	tally := func(doc uint64, id bindex.IndexInternalID, score float64, sectionOnly bool) {
 		st, se, re := cols.state[doc], cols.section[doc], cols.report[doc]
 		ms := cols.monthsOf(doc)
@@ -458,6 +476,9 @@ func newTally(shardNum int, cols *columns, f filterSets, sortBy string, k int, w
 					out.firstYear = int(ys[0])
 				}
 				out.lastYear = max(out.lastYear, int(ys[len(ys)-1]))
+			}
+			if top.beaten(score, sectionOnly) {
+				return
 			}
 			top.offer(candidate{shard: shardNum, doc: doc, id: id, score: score, start: cols.start[doc], end: cols.end[doc],
 				report: cols.reportName(doc), seq: cols.seq[doc], sectionOnly: sectionOnly})
