@@ -273,16 +273,12 @@ func looksLikeSymbol(sf string) bool {
 // consecutive reports whether the terms stand at consecutive positions (a
 // plain phrase); otherwise Bleve's match-phrase handles the gaps.
 func (ix *Index) analyze(sf string) (terms []string, consecutive bool) {
-	an := ix.mapping.AnalyzerNamed("cjk")
-	if an == nil {
-		return nil, false
-	}
 	consecutive = true
-	for i, tok := range an.Analyze([]byte(sf)) {
-		if i > 0 && tok.Position != i+1 {
+	for i, tok := range ix.tokens(sf) {
+		if i > 0 && tok.pos != i+1 {
 			consecutive = false
 		}
-		terms = append(terms, string(tok.Term))
+		terms = append(terms, tok.term)
 	}
 	return terms, consecutive
 }
