@@ -4,27 +4,33 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
+	"sort"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/searcher"
+	"github.com/blevesearch/bleve/v2/search/scorer"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // adjacentQuery matches terms standing at consecutive positions of one
 // field: a quoted phrase, which the cjk analyzer turns into a chain of
 // overlapping bigrams. It finds what Bleve's PhraseQuery finds, with the
-// same scores (both score the conjunction of the terms), but checks the
-// positions of each candidate directly.
+// same scores (both score the conjunction of the terms), but walks the
+// terms' postings itself and checks the positions of each candidate
+// directly.
 //
 // Why: Bleve's phrase searcher builds, for every document having all the
 // terms, a map of term locations (DocumentMatch.Complete) and walks phrase
 // paths with fresh allocations (findPhrasePaths). On the 100k synthetic
-// corpus that was 30% of all search CPU for the query mix, more than reading
-// the positions themselves; the phrase class was the slowest at every size
-// (docs/PERFORMANCE.md). Here the check is a scan of the candidate's term
-// locations, in buffers reused from document to document.
+// corpus that was 30% of all search CPU for the query mix. A conjunction of
+// term searchers with a position check on its matches, the next step, still
+// spent half of a common phrase's time outside the postings: a scored
+// DocumentMatch per term and document, the term locations copied into it
+// and merged across terms, and the terms compared as strings to tell the
+// locations apart again (profile of "全面禁止核试验条约" at 1M, 284,162
+// matches; docs/PERFORMANCE.md).
 type adjacentQuery struct {
 	terms []string
 	field string
@@ -36,102 +42,333 @@ func newAdjacentQuery(terms []string, field string, boost float64) *adjacentQuer
 }
 
 // Searcher implements query.Query.
-func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (search.Searcher, error) {
+func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mapping.IndexMapping, options search.SearcherOptions) (_ search.Searcher, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // building searchers for a long query is not free; stop when the request is over
 	}
-	options.IncludeTermVectors = true
-	subs := make([]search.Searcher, 0, len(q.terms))
-	closeAll := func() {
-		for _, s := range subs {
+	docCount, avgLen, err := scoreStats(ctx, r, q.field)
+	if err != nil {
+		return nil, fmt.Errorf("phrase searcher: %w", err)
+	}
+	s := &adjacentSearcher{legs: make([]phraseLeg, 0, len(q.terms))}
+	defer func() {
+		if err != nil {
 			_ = s.Close()
 		}
-	}
-	for _, t := range q.terms {
-		ts, err := searcher.NewTermSearcher(ctx, r, t, q.field, q.boost, options)
-		if err != nil {
-			closeAll()
+	}()
+	scored := options.Score != "none"
+	for i, t := range q.terms {
+		// Counted against Bleve's limit on term searchers, as each of
+		// these legs stands for one.
+		if err := search.RecordTermSearcher(ctx); err != nil {
 			return nil, fmt.Errorf("phrase searcher: %w", err)
 		}
-		subs = append(subs, ts)
+		tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, true)
+		if err != nil {
+			return nil, fmt.Errorf("phrase searcher: %w", err)
+		}
+		s.legs = append(s.legs, phraseLeg{
+			reader: tfr,
+			scorer: scorer.NewTermQueryScorer([]byte(t), q.field, q.boost, docCount, tfr.Count(), avgLen, options),
+			offset: uint64(i),
+			buf:    &bindex.TermFieldDoc{},
+		})
 	}
-	conj, err := searcher.NewConjunctionSearcher(ctx, r, subs, options)
-	if err != nil {
-		closeAll()
+	// Bleve's conjunction orders its terms rarest first and sums their
+	// scores in that order; the same order gives the same scores to the
+	// last bit, and walks the rarest term's postings first.
+	sort.Sort(legsByCount(s.legs))
+	// The index intersects the terms' document sets per segment (roaring
+	// bitmaps), so each term's postings then list only documents having
+	// them all, as for Bleve's conjunction of term searchers.
+	if err := s.intersect(); err != nil {
 		return nil, fmt.Errorf("phrase searcher: %w", err)
 	}
 	// As Bleve's phrase searcher does, so a phrase alone scores the same.
-	conj.SetQueryNorm(1 / math.Sqrt(conj.Weight()))
-	return &adjacentSearcher{Searcher: conj, terms: q.terms, at: make([][]termPos, len(q.terms))}, nil
+	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
+	return s, nil
+}
+
+// scoreStats are the index statistics a term scorer needs, found as Bleve's
+// term searcher finds them for the scoring model in ctx.
+func scoreStats(ctx context.Context, r bindex.IndexReader, field string) (docCount uint64, avgLen float64, err error) {
+	model := ""
+	if cb, ok := ctx.Value(search.GetScoringModelCallbackKey).(search.GetScoringModelCallbackFn); ok {
+		model = cb()
+	}
+	if model != bindex.BM25Scoring {
+		docCount, err = r.DocCount()
+		return docCount, 0, err
+	}
+	var cardinality int
+	if st, ok := ctx.Value(search.BM25StatsKey).(*search.BM25Stats); ok {
+		docCount = uint64(st.DocCount)
+		if cardinality, ok = st.FieldCardinality[field]; !ok {
+			return 0, 0, fmt.Errorf("no BM25 statistics for field %s", field)
+		}
+	} else {
+		if docCount, err = r.DocCount(); err != nil {
+			return 0, 0, err
+		}
+		if br, ok := r.(bindex.BM25Reader); ok {
+			if cardinality, err = br.FieldCardinality(field); err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	if docCount == 0 {
+		return 0, 0, nil
+	}
+	return docCount, math.Ceil(float64(cardinality) / float64(docCount)), nil
+}
+
+// phraseLeg is one term of a phrase: its postings and where it stands.
+type phraseLeg struct {
+	reader bindex.TermFieldReader
+	scorer *scorer.TermQueryScorer
+	offset uint64               // the term's place in the phrase
+	cur    *bindex.TermFieldDoc // the document the reader is on; nil when done
+	buf    *bindex.TermFieldDoc // reused for every document
+}
+
+// legsByCount orders legs as Bleve's OrderedSearcherList orders searchers.
+type legsByCount []phraseLeg
+
+func (l legsByCount) Len() int           { return len(l) }
+func (l legsByCount) Less(i, j int) bool { return l[i].reader.Count() < l[j].reader.Count() }
+func (l legsByCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
+
+// adjacentSearcher walks the documents having every term of a phrase and
+// returns those where the terms stand one after another.
+type adjacentSearcher struct {
+	legs    []phraseLeg // rarest term first
+	started bool
+	done    bool
+	target  bindex.IndexInternalID // the document the legs are brought to
+	starts  []termPos              // the phrase's possible starts in the current document
 }
 
 // termPos is one occurrence of a term: its position and, in an array field
 // (footnotes), the element it is in.
 type termPos struct {
 	pos uint64
-	ap  search.ArrayPositions
+	ap  []uint64
 }
 
-// adjacentSearcher filters the conjunction's matches to those where the
-// terms stand one after another.
-type adjacentSearcher struct {
-	search.Searcher // the conjunction of the terms, with term vectors
-	terms           []string
-	at              [][]termPos // per term of the phrase, its occurrences in the current document
+// intersect asks the index to narrow every leg's postings to the documents
+// having all the terms. Readers that cannot be narrowed are walked whole.
+func (s *adjacentSearcher) intersect() error {
+	if len(s.legs) < 2 {
+		return nil
+	}
+	var octx bindex.OptimizableContext
+	for _, l := range s.legs {
+		o, ok := l.reader.(bindex.Optimizable)
+		if !ok {
+			return nil
+		}
+		var err error
+		if octx, err = o.Optimize("conjunction", octx); err != nil {
+			return err
+		}
+		if octx == nil {
+			return nil
+		}
+	}
+	_, err := octx.Finish()
+	return err
 }
 
 func (s *adjacentSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
-	for {
-		dm, err := s.Searcher.Next(ctx)
-		if dm == nil || err != nil {
-			return nil, err
-		}
-		if s.adjacent(dm) {
-			return dm, nil
-		}
-		ctx.DocumentMatchPool.Put(dm)
-	}
-}
-
-func (s *adjacentSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
-	dm, err := s.Searcher.Advance(ctx, id)
-	if dm == nil || err != nil {
-		return nil, err
-	}
-	if s.adjacent(dm) {
-		return dm, nil
-	}
-	ctx.DocumentMatchPool.Put(dm)
-	return s.Next(ctx)
-}
-
-func (s *adjacentSearcher) DocumentMatchPoolSize() int { return s.Searcher.DocumentMatchPoolSize() + 1 }
-
-// adjacent reports whether the document has the terms at consecutive
-// positions of one field value. The term locations are dropped afterwards:
-// nothing downstream reads them (hits are marked from the stored text).
-func (s *adjacentSearcher) adjacent(dm *search.DocumentMatch) bool {
-	for i := range s.at {
-		s.at[i] = s.at[i][:0]
-	}
-	for _, ftl := range dm.FieldTermLocations {
-		for i, t := range s.terms {
-			if t == ftl.Term {
-				s.at[i] = append(s.at[i], termPos{ftl.Location.Pos, ftl.Location.ArrayPositions})
+	if !s.started {
+		s.started = true
+		for i := range s.legs {
+			if err := s.step(i); err != nil || s.done {
+				return nil, err
 			}
 		}
 	}
-	dm.FieldTermLocations = dm.FieldTermLocations[:0]
-	for _, first := range s.at[0] {
-		found := true
-		for i := 1; i < len(s.at) && found; i++ {
-			found = slices.ContainsFunc(s.at[i], func(p termPos) bool {
-				return p.pos == first.pos+uint64(i) && slices.Equal(p.ap, first.ap)
-			})
-		}
-		if found {
-			return true
+	return s.align(ctx)
+}
+
+func (s *adjacentSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
+	if s.done {
+		return nil, nil
+	}
+	s.started = true
+	s.target = append(s.target[:0], id...)
+	for i := range s.legs {
+		// Only legs behind the target move: a reader asked to go back
+		// starts its postings over.
+		if s.legs[i].cur == nil || s.legs[i].cur.ID.Compare(s.target) < 0 {
+			if err := s.advance(i); err != nil || s.done {
+				return nil, err
+			}
 		}
 	}
-	return false
+	return s.align(ctx)
 }
+
+// step moves leg i to its next document.
+func (s *adjacentSearcher) step(i int) error {
+	l := &s.legs[i]
+	cur, err := l.reader.Next(l.buf.Reset())
+	if err != nil {
+		return err
+	}
+	l.cur = cur
+	s.done = s.done || cur == nil
+	return nil
+}
+
+// advance moves leg i to its first document at or after s.target.
+func (s *adjacentSearcher) advance(i int) error {
+	l := &s.legs[i]
+	cur, err := l.reader.Advance(s.target, l.buf.Reset())
+	if err != nil {
+		return err
+	}
+	l.cur = cur
+	s.done = s.done || cur == nil
+	return nil
+}
+
+// align brings the legs to their next common document and returns the
+// first where the phrase stands, leaving every leg past it.
+func (s *adjacentSearcher) align(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	for !s.done {
+		s.target = append(s.target[:0], s.legs[0].cur.ID...)
+		for i := 1; i < len(s.legs); i++ {
+			if s.legs[i].cur.ID.Compare(s.target) > 0 {
+				s.target = append(s.target[:0], s.legs[i].cur.ID...)
+			}
+		}
+		behind := false
+		for i := range s.legs {
+			if s.legs[i].cur.ID.Compare(s.target) < 0 {
+				behind = true
+				if err := s.advance(i); err != nil || s.done {
+					return nil, err
+				}
+			}
+		}
+		if behind {
+			continue // a leg may have gone past the others
+		}
+		var dm *search.DocumentMatch
+		if s.adjacent() {
+			dm = s.score(ctx)
+		}
+		for i := range s.legs {
+			if err := s.step(i); err != nil {
+				if dm != nil {
+					ctx.DocumentMatchPool.Put(dm)
+				}
+				return nil, err
+			}
+		}
+		if dm != nil {
+			return dm, nil
+		}
+	}
+	return nil, nil
+}
+
+// adjacent reports whether the legs' current document has the terms at
+// consecutive positions of one field value.
+func (s *adjacentSearcher) adjacent() bool {
+	s.starts = s.starts[:0]
+	first := &s.legs[0]
+	for _, v := range first.cur.Vectors {
+		if v.Pos >= first.offset {
+			s.starts = append(s.starts, termPos{v.Pos - first.offset, v.ArrayPositions})
+		}
+	}
+	for _, l := range s.legs[1:] {
+		s.starts = slices.DeleteFunc(s.starts, func(st termPos) bool {
+			return !slices.ContainsFunc(l.cur.Vectors, func(v *bindex.TermFieldVector) bool {
+				return v.Pos == st.pos+l.offset && slices.Equal(v.ArrayPositions, st.ap)
+			})
+		})
+		if len(s.starts) == 0 {
+			return false
+		}
+	}
+	return len(s.starts) > 0
+}
+
+// score is the match for the legs' current document, scored as Bleve's
+// conjunction scores it: the sum of each term's score, rarest first.
+func (s *adjacentSearcher) score(ctx *search.SearchContext) *search.DocumentMatch {
+	var rv *search.DocumentMatch
+	sum := 0.0
+	for i := range s.legs {
+		l := &s.legs[i]
+		// Without its term vectors the scorer copies no locations: the
+		// positions were checked here and nothing downstream reads them
+		// (hits are marked from the stored text).
+		vectors := l.cur.Vectors
+		l.cur.Vectors = nil
+		dm := l.scorer.Score(ctx, l.cur)
+		l.cur.Vectors = vectors
+		sum += dm.Score
+		if rv == nil {
+			rv = dm
+		} else {
+			ctx.DocumentMatchPool.Put(dm)
+		}
+	}
+	rv.Score = sum
+	return rv
+}
+
+func (s *adjacentSearcher) Close() error {
+	var first error
+	for _, l := range s.legs {
+		if err := l.reader.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Weight is the sum of the terms' weights, as a conjunction's.
+func (s *adjacentSearcher) Weight() float64 {
+	var w float64
+	for _, l := range s.legs {
+		w += l.scorer.Weight()
+	}
+	return w
+}
+
+func (s *adjacentSearcher) SetQueryNorm(norm float64) {
+	for _, l := range s.legs {
+		l.scorer.SetQueryNorm(norm)
+	}
+}
+
+// Count is the sum of the terms' counts, the worst case Bleve's conjunction
+// reports too: the callers' choice of plan (collect's filter drive) was
+// measured against it.
+func (s *adjacentSearcher) Count() uint64 {
+	var n uint64
+	for _, l := range s.legs {
+		n += l.reader.Count()
+	}
+	return n
+}
+
+func (s *adjacentSearcher) Min() int { return 0 }
+
+var adjacentSearcherSize = int(reflect.TypeFor[adjacentSearcher]().Size())
+
+func (s *adjacentSearcher) Size() int {
+	n := adjacentSearcherSize
+	for _, l := range s.legs {
+		n += l.reader.Size() + l.scorer.Size() + l.buf.Size()
+	}
+	return n
+}
+
+// DocumentMatchPoolSize: scoring holds two matches at once (score).
+func (s *adjacentSearcher) DocumentMatchPoolSize() int { return 2 }

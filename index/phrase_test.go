@@ -2,11 +2,17 @@ package index
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"ctbtsearch/report"
 )
 
 // TestAdjacentQueryMatchesPhraseQuery: the phrase matcher finds exactly the
@@ -120,4 +126,81 @@ func runQueryIn(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Ind
 		sctx.DocumentMatchPool.Put(dm)
 	}
 	return out
+}
+
+// TestAdjacentQueryAgreesOnRandomTexts: over texts of a five-character
+// alphabet, where the terms of a phrase meet often and in every
+// arrangement (repeated, overlapping, split by punctuation or a Latin word,
+// in different footnotes), the phrase matcher finds what Bleve's
+// PhraseQuery finds, with the same scores, walking and skipping.
+func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 2026))
+	alphabet := []rune("核试验条约")
+	text := func() string {
+		var b strings.Builder
+		for range 4 + rng.IntN(40) {
+			switch r := rng.IntN(20); {
+			case r == 0:
+				b.WriteString("，")
+			case r == 1:
+				b.WriteString(" ab ")
+			default:
+				b.WriteRune(alphabet[rng.IntN(len(alphabet))])
+			}
+		}
+		return b.String()
+	}
+	rep := &report.Report{ID: "a70-random", File: "a70-random.txt", Session: 70, Year: 2015}
+	for i := range 400 {
+		rep.Records = append(rep.Records, report.Record{
+			ID: fmt.Sprintf("a70-random-%d", i+1), Report: rep.ID, Session: 70, Section: "2(a)",
+			State: "中国", Period: "2015年3月", Start: "2015-03-01", End: "2015-03-31", Months: []string{"2015-03"},
+			Activity: text(), Comment: text(), Footnotes: []string{text(), text()},
+			Source: fmt.Sprintf("a70-random.txt:%d", i+1),
+		})
+	}
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	ctx := context.Background()
+	if err := ix.Add(ctx, nil, rep); err != nil {
+		t.Fatal(err)
+	}
+	cols, release, err := ix.shards[0].snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	found := 0
+	for n := range 300 {
+		var p []rune
+		for range 3 + rng.IntN(4) {
+			p = append(p, alphabet[rng.IntN(len(alphabet))])
+		}
+		terms, consecutive := ix.analyze(string(p))
+		if !consecutive || len(terms) < 2 {
+			t.Fatalf("%q analyzes to %q (consecutive %v), want a phrase", string(p), terms, consecutive)
+		}
+		field := []string{"activity", "comment", "footnotes"}[n%3]
+		want := query.NewPhraseQuery(terms, field)
+		want.SetBoost(2)
+		got := newAdjacentQuery(terms, field, 2)
+		var targets []uint64
+		for d := uint64(rng.IntN(5)); d < uint64(len(cols.state)); d += 1 + uint64(rng.IntN(9)) {
+			targets = append(targets, d)
+		}
+		for _, tg := range [][]uint64{nil, targets} {
+			wantHits := runQuery(t, cols.reader, ix, want, tg)
+			gotHits := runQuery(t, cols.reader, ix, got, tg)
+			if !maps.Equal(wantHits, gotHits) {
+				t.Fatalf("%q in %s (advancing: %v): %d hits %v, PhraseQuery %d %v", string(p), field, tg != nil, len(gotHits), gotHits, len(wantHits), wantHits)
+			}
+			found += len(gotHits)
+		}
+	}
+	if found == 0 {
+		t.Fatal("no phrase found anywhere: the test tests nothing")
+	}
 }
