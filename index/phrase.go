@@ -10,6 +10,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 	"github.com/blevesearch/bleve/v2/search/scorer"
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -46,11 +47,18 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 	if err := ctx.Err(); err != nil {
 		return nil, err // building searchers for a long query is not free; stop when the request is over
 	}
+	if ctx.Value(search.FieldTermSynonymMapKey) != nil {
+		// Synonyms widen each term in Bleve's own term searchers; these
+		// legs read the terms as given. No mapping here defines any.
+		pq := query.NewPhraseQuery(q.terms, q.field)
+		pq.SetBoost(q.boost)
+		return pq.Searcher(ctx, r, m, options)
+	}
 	docCount, avgLen, err := scoreStats(ctx, r, q.field)
 	if err != nil {
 		return nil, fmt.Errorf("phrase searcher: %w", err)
 	}
-	s := &adjacentSearcher{legs: make([]phraseLeg, 0, len(q.terms))}
+	s := &adjacentSearcher{legs: make([]phraseLeg, 0, len(q.terms)), explain: options.Explain, done: len(q.terms) == 0}
 	defer func() {
 		if err != nil {
 			_ = s.Close()
@@ -142,17 +150,19 @@ func (l legsByCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 // returns those where the terms stand one after another.
 type adjacentSearcher struct {
 	legs    []phraseLeg // rarest term first
+	explain bool        // build each match's score explanation, as Bleve's conjunction does
 	started bool
-	done    bool
+	done    bool                   // no more matches, or a leg failed: the legs are not to be read again
 	target  bindex.IndexInternalID // the document the legs are brought to
 	starts  []termPos              // the phrase's possible starts in the current document
 }
 
-// termPos is one occurrence of a term: its position and, in an array field
-// (footnotes), the element it is in.
+// termPos is one occurrence of a term: its field, its position and, in an
+// array field (footnotes), the element it is in.
 type termPos struct {
-	pos uint64
-	ap  []uint64
+	field string
+	pos   uint64
+	ap    []uint64
 }
 
 // intersect asks the index to narrow every leg's postings to the documents
@@ -180,6 +190,9 @@ func (s *adjacentSearcher) intersect() error {
 }
 
 func (s *adjacentSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+	if s.done {
+		return nil, nil
+	}
 	if !s.started {
 		s.started = true
 		for i := range s.legs {
@@ -214,6 +227,7 @@ func (s *adjacentSearcher) step(i int) error {
 	l := &s.legs[i]
 	cur, err := l.reader.Next(l.buf.Reset())
 	if err != nil {
+		s.done = true
 		return err
 	}
 	l.cur = cur
@@ -226,6 +240,7 @@ func (s *adjacentSearcher) advance(i int) error {
 	l := &s.legs[i]
 	cur, err := l.reader.Advance(s.target, l.buf.Reset())
 	if err != nil {
+		s.done = true
 		return err
 	}
 	l.cur = cur
@@ -281,13 +296,13 @@ func (s *adjacentSearcher) adjacent() bool {
 	first := &s.legs[0]
 	for _, v := range first.cur.Vectors {
 		if v.Pos >= first.offset {
-			s.starts = append(s.starts, termPos{v.Pos - first.offset, v.ArrayPositions})
+			s.starts = append(s.starts, termPos{v.Field, v.Pos - first.offset, v.ArrayPositions})
 		}
 	}
 	for _, l := range s.legs[1:] {
 		s.starts = slices.DeleteFunc(s.starts, func(st termPos) bool {
 			return !slices.ContainsFunc(l.cur.Vectors, func(v *bindex.TermFieldVector) bool {
-				return v.Pos == st.pos+l.offset && slices.Equal(v.ArrayPositions, st.ap)
+				return v.Pos == st.pos+l.offset && v.Field == st.field && slices.Equal(v.ArrayPositions, st.ap)
 			})
 		})
 		if len(s.starts) == 0 {
@@ -301,6 +316,7 @@ func (s *adjacentSearcher) adjacent() bool {
 // conjunction scores it: the sum of each term's score, rarest first.
 func (s *adjacentSearcher) score(ctx *search.SearchContext) *search.DocumentMatch {
 	var rv *search.DocumentMatch
+	var expls []*search.Explanation
 	sum := 0.0
 	for i := range s.legs {
 		l := &s.legs[i]
@@ -312,6 +328,9 @@ func (s *adjacentSearcher) score(ctx *search.SearchContext) *search.DocumentMatc
 		dm := l.scorer.Score(ctx, l.cur)
 		l.cur.Vectors = vectors
 		sum += dm.Score
+		if s.explain {
+			expls = append(expls, dm.Expl)
+		}
 		if rv == nil {
 			rv = dm
 		} else {
@@ -319,6 +338,9 @@ func (s *adjacentSearcher) score(ctx *search.SearchContext) *search.DocumentMatc
 		}
 	}
 	rv.Score = sum
+	if s.explain {
+		rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: expls}
+	}
 	return rv
 }
 

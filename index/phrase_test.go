@@ -3,11 +3,13 @@ package index
 import (
 	"context"
 	"fmt"
-	"maps"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
@@ -132,7 +134,10 @@ func runQueryIn(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Ind
 // alphabet, where the terms of a phrase meet often and in every
 // arrangement (repeated, overlapping, split by punctuation or a Latin word,
 // in different footnotes), the phrase matcher finds what Bleve's
-// PhraseQuery finds, with the same scores, walking and skipping.
+// PhraseQuery finds, with the same scores and explanations: alone and
+// inside a disjunction, scored and unscored, driven by any mix of Next and
+// Advance (to targets behind it too), over an index of several segments
+// with deleted documents.
 func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 2026))
 	alphabet := []rune("核试验条约")
@@ -150,14 +155,18 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 		}
 		return b.String()
 	}
-	rep := &report.Report{ID: "a70-random", File: "a70-random.txt", Session: 70, Year: 2015}
-	for i := range 400 {
-		rep.Records = append(rep.Records, report.Record{
-			ID: fmt.Sprintf("a70-random-%d", i+1), Report: rep.ID, Session: 70, Section: "2(a)",
-			State: "中国", Period: "2015年3月", Start: "2015-03-01", End: "2015-03-31", Months: []string{"2015-03"},
-			Activity: text(), Comment: text(), Footnotes: []string{text(), text()},
-			Source: fmt.Sprintf("a70-random.txt:%d", i+1),
-		})
+	randomReport := func(n int) *report.Report {
+		id := fmt.Sprintf("a%d-random", 60+n)
+		rep := &report.Report{ID: id, File: id + ".txt", Session: 60 + n, Year: 2005 + n}
+		for i := range 80 {
+			rep.Records = append(rep.Records, report.Record{
+				ID: fmt.Sprintf("%s-%d", id, i+1), Report: id, Session: 60 + n, Section: "2(a)",
+				State: "中国", Period: "2015年3月", Start: "2015-03-01", End: "2015-03-31", Months: []string{"2015-03"},
+				Activity: text(), Comment: text(), Footnotes: []string{text(), text()},
+				Source: fmt.Sprintf("%s.txt:%d", id, i+1),
+			})
+		}
+		return rep
 	}
 	ix, err := NewMemory()
 	if err != nil {
@@ -165,14 +174,25 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 	}
 	defer ix.Close()
 	ctx := context.Background()
-	if err := ix.Add(ctx, nil, rep); err != nil {
-		t.Fatal(err)
+	// One Add a report makes a segment each; adding the second report
+	// again replaces its records, leaving deleted documents behind.
+	for _, n := range []int{0, 1, 2, 3, 4, 1} {
+		if err := ix.Add(ctx, nil, randomReport(n)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cols, release, err := ix.shards[0].snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
+	if ss, ok := cols.reader.(*scorch.IndexSnapshot); !ok || len(ss.Segments()) < 2 {
+		t.Fatalf("want an index of several segments to walk across")
+	}
+	if n, _ := cols.reader.DocCount(); n != 400 {
+		t.Fatalf("%d live documents, want 400", n)
+	}
+	docs := uint64(len(cols.state))
 	found := 0
 	for n := range 300 {
 		var p []rune
@@ -184,23 +204,92 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 			t.Fatalf("%q analyzes to %q (consecutive %v), want a phrase", string(p), terms, consecutive)
 		}
 		field := []string{"activity", "comment", "footnotes"}[n%3]
-		want := query.NewPhraseQuery(terms, field)
-		want.SetBoost(2)
-		got := newAdjacentQuery(terms, field, 2)
-		var targets []uint64
-		for d := uint64(rng.IntN(5)); d < uint64(len(cols.state)); d += 1 + uint64(rng.IntN(9)) {
-			targets = append(targets, d)
+		want := query.Query(query.NewPhraseQuery(terms, field))
+		want.(*query.PhraseQuery).SetBoost(2)
+		got := query.Query(newAdjacentQuery(terms, field, 2))
+		if n%2 == 1 {
+			other := termQuery("activity", terms[0], 1)
+			want = query.NewDisjunctionQuery([]query.Query{want, other})
+			got = query.NewDisjunctionQuery([]query.Query{got, other})
 		}
-		for _, tg := range [][]uint64{nil, targets} {
-			wantHits := runQuery(t, cols.reader, ix, want, tg)
-			gotHits := runQuery(t, cols.reader, ix, got, tg)
-			if !maps.Equal(wantHits, gotHits) {
-				t.Fatalf("%q in %s (advancing: %v): %d hits %v, PhraseQuery %d %v", string(p), field, tg != nil, len(gotHits), gotHits, len(wantHits), wantHits)
+		// A walk: Next (0) or Advance to a random document, behind the
+		// last match too.
+		var steps []uint64
+		for range 60 {
+			if rng.IntN(3) == 0 {
+				steps = append(steps, 0)
+			} else {
+				steps = append(steps, 1+uint64(rng.IntN(int(docs))))
 			}
-			found += len(gotHits)
+		}
+		for _, opts := range []search.SearcherOptions{{}, {Score: "none"}, {Explain: true}} {
+			for _, walk := range [][]uint64{nil, steps} {
+				wantHits := walkQuery(t, cols.reader, ix, want, opts, walk)
+				gotHits := walkQuery(t, cols.reader, ix, got, opts, walk)
+				if !slices.Equal(wantHits, gotHits) {
+					t.Fatalf("%q in %s, options %+v, walk %v:\n got %v\nwant %v", string(p), field, opts, walk, gotHits, wantHits)
+				}
+				found += len(gotHits)
+			}
 		}
 	}
 	if found == 0 {
 		t.Fatal("no phrase found anywhere: the test tests nothing")
 	}
+}
+
+// walkedHit is a match as a walk returns it.
+type walkedHit struct {
+	doc         uint64
+	score, expl float64
+}
+
+// walkQuery walks q's searcher: every match with a nil walk, else one call
+// per step, Next for 0 and Advance to step-1 otherwise.
+func walkQuery(t *testing.T, r bindex.IndexReader, ix *Index, q query.Query, opts search.SearcherOptions, walk []uint64) []walkedHit {
+	t.Helper()
+	s, err := q.Searcher(context.Background(), r, ix.mapping, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sctx := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(s.DocumentMatchPoolSize(), 0)}
+	var out []walkedHit
+	take := func(dm *search.DocumentMatch) {
+		h := walkedHit{doc: dm.IndexInternalID.Value(), score: dm.Score}
+		if dm.Expl != nil {
+			h.expl = dm.Expl.Value
+		}
+		out = append(out, h)
+		sctx.DocumentMatchPool.Put(dm)
+	}
+	if walk == nil {
+		for {
+			dm, err := s.Next(sctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dm == nil {
+				return out
+			}
+			take(dm)
+		}
+	}
+	for _, step := range walk {
+		var dm *search.DocumentMatch
+		if step == 0 {
+			dm, err = s.Next(sctx)
+		} else {
+			dm, err = s.Advance(sctx, bindex.NewIndexInternalID(nil, step-1))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dm == nil {
+			out = append(out, walkedHit{doc: math.MaxUint64})
+			continue
+		}
+		take(dm)
+	}
+	return out
 }
