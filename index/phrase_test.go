@@ -135,9 +135,9 @@ func runQueryIn(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Ind
 // arrangement (repeated, overlapping, split by punctuation or a Latin word,
 // in different footnotes), the phrase matcher finds what Bleve's
 // PhraseQuery finds, with the same scores and explanations: alone and
-// inside a disjunction, scored and unscored, driven by any mix of Next and
-// Advance (to targets behind it too), over an index of several segments
-// with deleted documents.
+// inside a disjunction, scored (TF-IDF and BM25) and unscored, driven by
+// any mix of Next and Advance (to targets behind it too), over an index of
+// several segments with deleted documents.
 func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(14, 2026))
 	alphabet := []rune("核试验条约")
@@ -193,6 +193,18 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 		t.Fatalf("%d live documents, want 400", n)
 	}
 	docs := uint64(len(cols.state))
+	bm25 := context.WithValue(ctx, search.GetScoringModelCallbackKey,
+		search.GetScoringModelCallbackFn(func() string { return bindex.BM25Scoring }))
+	modes := []struct {
+		name string
+		ctx  context.Context
+		opts search.SearcherOptions
+	}{
+		{"scored", ctx, search.SearcherOptions{}},
+		{"unscored", ctx, search.SearcherOptions{Score: "none"}},
+		{"explained", ctx, search.SearcherOptions{Explain: true}},
+		{"BM25", bm25, search.SearcherOptions{}},
+	}
 	found := 0
 	for n := range 300 {
 		var p []rune
@@ -222,12 +234,12 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 				steps = append(steps, 1+uint64(rng.IntN(int(docs))))
 			}
 		}
-		for _, opts := range []search.SearcherOptions{{}, {Score: "none"}, {Explain: true}} {
+		for _, m := range modes {
 			for _, walk := range [][]uint64{nil, steps} {
-				wantHits := walkQuery(t, cols.reader, ix, want, opts, walk)
-				gotHits := walkQuery(t, cols.reader, ix, got, opts, walk)
+				wantHits := walkQuery(m.ctx, t, cols.reader, ix, want, m.opts, walk)
+				gotHits := walkQuery(m.ctx, t, cols.reader, ix, got, m.opts, walk)
 				if !slices.Equal(wantHits, gotHits) {
-					t.Fatalf("%q in %s, options %+v, walk %v:\n got %v\nwant %v", string(p), field, opts, walk, gotHits, wantHits)
+					t.Fatalf("%q in %s, %s, walk %v:\n got %v\nwant %v", string(p), field, m.name, walk, gotHits, wantHits)
 				}
 				found += len(gotHits)
 			}
@@ -246,9 +258,9 @@ type walkedHit struct {
 
 // walkQuery walks q's searcher: every match with a nil walk, else one call
 // per step, Next for 0 and Advance to step-1 otherwise.
-func walkQuery(t *testing.T, r bindex.IndexReader, ix *Index, q query.Query, opts search.SearcherOptions, walk []uint64) []walkedHit {
+func walkQuery(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Index, q query.Query, opts search.SearcherOptions, walk []uint64) []walkedHit {
 	t.Helper()
-	s, err := q.Searcher(context.Background(), r, ix.mapping, opts)
+	s, err := q.Searcher(ctx, r, ix.mapping, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
