@@ -305,3 +305,19 @@ func walkQuery(ctx context.Context, t *testing.T, r bindex.IndexReader, ix *Inde
 	}
 	return out
 }
+
+// TestAdjacentQueryOfNoTerms: a phrase of no terms matches nothing, walked
+// or skipped to, instead of reading a term that is not there.
+func TestAdjacentQueryOfNoTerms(t *testing.T) {
+	ix := openTestIndex(t)
+	cols, release, err := ix.shards[0].snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	for _, walk := range [][]uint64{nil, {0, 1, 5}} {
+		if hits := walkQuery(context.Background(), t, cols.reader, ix, newAdjacentQuery(nil, "activity", 1), search.SearcherOptions{}, walk); len(hits) != len(walk) || slices.ContainsFunc(hits, func(h walkedHit) bool { return h.doc != math.MaxUint64 }) {
+			t.Errorf("walk %v: %v, want no match", walk, hits)
+		}
+	}
+}
