@@ -226,26 +226,22 @@ func (s *adjacentSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInt
 func (s *adjacentSearcher) step(i int) error {
 	l := &s.legs[i]
 	cur, err := l.reader.Next(l.buf.Reset())
-	if err != nil {
-		s.done = true
-		return err
-	}
-	l.cur = cur
-	s.done = s.done || cur == nil
-	return nil
+	return s.land(l, cur, err)
 }
 
 // advance moves leg i to its first document at or after s.target.
 func (s *adjacentSearcher) advance(i int) error {
 	l := &s.legs[i]
 	cur, err := l.reader.Advance(s.target, l.buf.Reset())
-	if err != nil {
-		s.done = true
-		return err
-	}
+	return s.land(l, cur, err)
+}
+
+// land puts leg l on the document its reader moved to. A reader at its end
+// or failed ends the walk: its leg is not to be read again.
+func (s *adjacentSearcher) land(l *phraseLeg, cur *bindex.TermFieldDoc, err error) error {
 	l.cur = cur
-	s.done = s.done || cur == nil
-	return nil
+	s.done = s.done || err != nil || cur == nil
+	return err
 }
 
 // align brings the legs to their next common document and returns the
