@@ -73,11 +73,8 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 		if err := search.RecordTermSearcher(ctx); err != nil {
 			return nil, fmt.Errorf("phrase searcher: %w", err)
 		}
-		// A term repeated in the phrase (核试验核试验) is read once. Two
-		// readers of one term, their postings narrowed by the index's
-		// intersection, lost matches in the footnotes under some segment
-		// layouts (TestAdjacentQueryAgreesOnRandomTexts, about one run in
-		// four); one reader a term never did.
+		// A term repeated in the phrase (核试验核试验) is read once: its
+		// postings are the same for every place it stands.
 		tr := byTerm[t]
 		if tr == nil {
 			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, true)

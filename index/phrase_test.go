@@ -216,6 +216,14 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 			t.Fatalf("%q analyzes to %q (consecutive %v), want a phrase", string(p), terms, consecutive)
 		}
 		field := []string{"activity", "comment", "footnotes"}[n%3]
+		if field == "footnotes" && len(slices.Compact(slices.Sorted(slices.Values(terms)))) < len(terms) {
+			// Bleve's PhraseQuery is no oracle here: with a term repeated
+			// (验验验: 验验 twice) it sometimes matches the term's places in
+			// two different footnotes, depending on the segment layout
+			// (a60-random-34, whose footnotes have no 验验验, was returned).
+			// The position check here compares the footnote too.
+			continue
+		}
 		want := query.Query(query.NewPhraseQuery(terms, field))
 		want.(*query.PhraseQuery).SetBoost(2)
 		got := query.Query(newAdjacentQuery(terms, field, 2))
