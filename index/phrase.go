@@ -165,11 +165,11 @@ func (l legsByCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 // returns those where the terms stand one after another.
 type adjacentSearcher struct {
 	legs    []phraseLeg   // rarest term first
-	readers []*termReader // one a distinct term, in the phrase's order
+	readers []*termReader // one a distinct term, rarest first: the walk's lead
 	explain bool          // build each match's score explanation, as Bleve's conjunction does
 	started bool
-	done    bool                   // no more matches, or a leg failed: the legs are not to be read again
-	target  bindex.IndexInternalID // the document the legs are brought to
+	done    bool                   // no more matches, or a reader failed: the readers are not to be read again
+	target  bindex.IndexInternalID // the document the readers are brought to
 	starts  []termPos              // the phrase's possible starts in the current document
 }
 
@@ -181,7 +181,7 @@ type termPos struct {
 	ap    []uint64
 }
 
-// intersect asks the index to narrow every leg's postings to the documents
+// intersect asks the index to narrow every reader's postings to the documents
 // having all the terms. Readers that cannot be narrowed are walked whole.
 func (s *adjacentSearcher) intersect() error {
 	if len(s.readers) < 2 {
