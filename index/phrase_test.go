@@ -193,6 +193,21 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 		t.Fatalf("%d live documents, want 400", n)
 	}
 	docs := uint64(len(cols.state))
+	// Each live document's footnotes as analysed, for the one case where
+	// Bleve is no oracle (below).
+	footnoteTokens := map[uint64][][]posTerm{}
+	for d := range docs {
+		if cols.state[d] == noValue {
+			continue // deleted
+		}
+		rec, err := loadRecord(cols.reader, bindex.NewIndexInternalID(nil, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range rec.Footnotes {
+			footnoteTokens[d] = append(footnoteTokens[d], ix.tokens(f))
+		}
+	}
 	bm25 := context.WithValue(ctx, search.GetScoringModelCallbackKey,
 		search.GetScoringModelCallbackFn(func() string { return bindex.BM25Scoring }))
 	modes := []struct {
@@ -216,18 +231,17 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 			t.Fatalf("%q analyzes to %q (consecutive %v), want a phrase", string(p), terms, consecutive)
 		}
 		field := []string{"activity", "comment", "footnotes"}[n%3]
-		if field == "footnotes" && len(slices.Compact(slices.Sorted(slices.Values(terms)))) < len(terms) {
-			// Bleve's PhraseQuery is no oracle here: with a term repeated
-			// (验验验: 验验 twice) it sometimes matches the term's places in
-			// two different footnotes, depending on the segment layout
-			// (a60-random-34, whose footnotes have no 验验验, was returned).
-			// The position check here compares the footnote too.
-			continue
-		}
+		// With a term repeated (验验验: 验验 twice), Bleve's PhraseQuery
+		// sometimes matches the term's places in two different footnotes,
+		// depending on the segment layout (a60-random-34, whose footnotes
+		// have no 验验验, was returned). There its hits are held to the
+		// footnotes' own analysis first, and walked whole only: a hit it
+		// should not have shifts what an Advance returns.
+		bleveOvermatches := field == "footnotes" && len(slices.Compact(slices.Sorted(slices.Values(terms)))) < len(terms)
 		want := query.Query(query.NewPhraseQuery(terms, field))
 		want.(*query.PhraseQuery).SetBoost(2)
 		got := query.Query(newAdjacentQuery(terms, field, 2))
-		if n%2 == 1 {
+		if n%2 == 1 && !bleveOvermatches { // there the oracle knows the phrase alone
 			other := termQuery("activity", terms[0], 1)
 			want = query.NewDisjunctionQuery([]query.Query{want, other})
 			got = query.NewDisjunctionQuery([]query.Query{got, other})
@@ -242,9 +256,18 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 				steps = append(steps, 1+uint64(rng.IntN(int(docs))))
 			}
 		}
+		walks := [][]uint64{nil, steps}
+		if bleveOvermatches {
+			walks = walks[:1]
+		}
 		for _, m := range modes {
-			for _, walk := range [][]uint64{nil, steps} {
+			for _, walk := range walks {
 				wantHits := walkQuery(m.ctx, t, cols.reader, ix, want, m.opts, walk)
+				if bleveOvermatches {
+					wantHits = slices.DeleteFunc(wantHits, func(h walkedHit) bool {
+						return !slices.ContainsFunc(footnoteTokens[h.doc], func(f []posTerm) bool { return hasPhrase(f, ix.tokens(string(p))) })
+					})
+				}
 				gotHits := walkQuery(m.ctx, t, cols.reader, ix, got, m.opts, walk)
 				if !slices.Equal(wantHits, gotHits) {
 					t.Fatalf("%q in %s, %s, walk %v:\n got %v\nwant %v", string(p), field, m.name, walk, gotHits, wantHits)
