@@ -173,6 +173,16 @@ func (ix *Index) compile(ctx context.Context, req *Request) (*plan, error) {
 		must = append(must, query.NewMatchAllQuery())
 	}
 	bq := query.NewBooleanQuery(must, should, mustNot)
+	if len(must) == 1 {
+		// Bleve wraps the must clauses in a conjunction even when there is
+		// one. Its searcher, after each match, steps its clause on to the
+		// next match before anyone asks (as the boolean above it does
+		// again): a search driven by its filters, which wants only the
+		// documents it skips to, found three matches of a quoted phrase for
+		// every one it kept. The clause alone scores the same: the
+		// conjunction's score is the sum of its one clause.
+		bq.Must = must[0]
+	}
 	if bq.Should != nil {
 		bq.Should = forwardOnlyQuery{bq.Should} // forward.go: driven searches advance it
 	}
