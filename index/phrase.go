@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
@@ -22,6 +23,12 @@ import (
 // same scores (both score the conjunction of the terms), but walks the
 // terms' postings itself and checks the positions of each candidate
 // directly.
+//
+// One difference: where a chain of bigrams is typed, its characters must
+// stand together in the text. The analyzer numbers the bigrams of two runs
+// of characters on, across whatever parted them, so Bleve's PhraseQuery
+// finds "核验核试" in 核验 验核试 (核验, 验核, 核试 at consecutive positions).
+// The bigrams' byte offsets tell the runs apart (chainJoins).
 //
 // Why: Bleve's phrase searcher builds, for every document having all the
 // terms, a map of term locations (DocumentMatch.Complete) and walks phrase
@@ -77,7 +84,7 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 		// postings are the same for every place it stands.
 		tr := byTerm[t]
 		if tr == nil {
-			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, true)
+			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, false)
 			if err != nil {
 				return nil, fmt.Errorf("phrase searcher: %w", err)
 			}
@@ -91,11 +98,39 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 			offset: uint64(i),
 		})
 	}
+	// The places of every term but the bridged ones are read: readers
+	// were opened without them, as a bridged term needs none, and those
+	// of the others are opened again with them.
+	s.places = make([]*termReader, len(q.terms))
+	cjk := m.AnalyzerNameForPath(q.field) == "cjk"
+	s.joins = chainJoins(q.terms, cjk)
+	bridged := bridgeable(q.terms, cjk, func(i int) uint64 { return byTerm[q.terms[i]].reader.Count() })
+	for i, t := range q.terms {
+		if bridged[i] {
+			continue
+		}
+		tr := byTerm[t]
+		if !tr.places {
+			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, true)
+			if err != nil {
+				return nil, fmt.Errorf("phrase searcher: %w", err)
+			}
+			_ = tr.reader.Close()
+			tr.reader, tr.places = tfr, true
+		}
+		s.places[i] = tr
+	}
 	// Bleve's conjunction orders its terms rarest first and sums their
 	// scores in that order; the same order gives the same scores to the
 	// last bit. The rarest term's postings lead the walk.
 	sort.Sort(legsByCount(s.legs))
 	slices.SortStableFunc(s.readers, func(a, b *termReader) int { return cmp.Compare(a.reader.Count(), b.reader.Count()) })
+	for _, l := range s.legs {
+		if s.places[l.offset] != nil {
+			s.lead = int(l.offset) // the rarest term whose places are read
+			break
+		}
+	}
 	// The index intersects the terms' document sets per segment (roaring
 	// bitmaps), so each term's postings then list only documents having
 	// them all, as for Bleve's conjunction of term searchers.
@@ -150,6 +185,7 @@ type phraseLeg struct {
 // termReader reads one term's postings.
 type termReader struct {
 	reader bindex.TermFieldReader
+	places bool                 // the reader reads the term's places (term vectors)
 	cur    *bindex.TermFieldDoc // the document the reader is on; nil when done
 	buf    *bindex.TermFieldDoc // reused for every document
 }
@@ -166,19 +202,15 @@ func (l legsByCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 type adjacentSearcher struct {
 	legs    []phraseLeg   // rarest term first
 	readers []*termReader // one a distinct term, rarest first: the walk's lead
-	explain bool          // build each match's score explanation, as Bleve's conjunction does
+	// places holds, for each place in the phrase, the reader whose term
+	// places are checked there; nil for a bridged term (bridgeable).
+	places  []*termReader
+	lead    int   // the place of the rarest term whose places are read
+	joins   []int // chainJoins of the terms
+	explain bool  // build each match's score explanation, as Bleve's conjunction does
 	started bool
 	done    bool                   // no more matches, or a reader failed: the readers are not to be read again
 	target  bindex.IndexInternalID // the document the readers are brought to
-	starts  []termPos              // the phrase's possible starts in the current document
-}
-
-// termPos is one occurrence of a term: its field, its position and, in an
-// array field (footnotes), the element it is in.
-type termPos struct {
-	field string
-	pos   uint64
-	ap    []uint64
 }
 
 // intersect asks the index to narrow every reader's postings to the documents
@@ -301,27 +333,68 @@ func (s *adjacentSearcher) align(ctx *search.SearchContext) (*search.DocumentMat
 	return nil, nil
 }
 
-// adjacent reports whether the legs' current document has the terms at
-// consecutive positions of one field value.
+// adjacent reports whether the readers' current document has the phrase:
+// its terms at consecutive positions of one field value, where they are a
+// chain of bigrams standing together in the text.
 func (s *adjacentSearcher) adjacent() bool {
-	s.starts = s.starts[:0]
-	first := &s.legs[0]
-	for _, v := range first.term.cur.Vectors {
-		if v.Pos >= first.offset {
-			s.starts = append(s.starts, termPos{v.Field, v.Pos - first.offset, v.ArrayPositions})
+	lead := uint64(s.lead)
+	for _, v := range s.places[s.lead].cur.Vectors {
+		if v.Pos >= lead && s.standsAt(v.Field, v.Pos-lead, v.ArrayPositions) {
+			return true
 		}
 	}
-	for _, l := range s.legs[1:] {
-		s.starts = slices.DeleteFunc(s.starts, func(st termPos) bool {
-			return !slices.ContainsFunc(l.term.cur.Vectors, func(v *bindex.TermFieldVector) bool {
-				return v.Pos == st.pos+l.offset && v.Field == st.field && slices.Equal(v.ArrayPositions, st.ap)
-			})
+	return false
+}
+
+// standsAt reports whether the phrase starts at position start of a field
+// value (ap: its element in an array field).
+func (s *adjacentSearcher) standsAt(field string, start uint64, ap []uint64) bool {
+	var prev *bindex.TermFieldVector // the term before, where its places are read
+	for i, tr := range s.places {
+		if tr == nil {
+			continue // bridged: the terms either side touch (below)
+		}
+		at := slices.IndexFunc(tr.cur.Vectors, func(v *bindex.TermFieldVector) bool {
+			return v.Pos == start+uint64(i) && v.Field == field && slices.Equal(v.ArrayPositions, ap)
 		})
-		if len(s.starts) == 0 {
+		if at < 0 {
 			return false
 		}
+		v := tr.cur.Vectors[at]
+		switch {
+		case i > 0 && s.places[i-1] == nil:
+			if v.Start != prev.End {
+				return false
+			}
+		case i > 0 && s.joins[i] > 0:
+			if v.Start+uint64(s.joins[i]) != prev.End {
+				return false
+			}
+		}
+		prev = v
 	}
-	return len(s.starts) > 0
+	return true
+}
+
+// chainJoins tells, for each term of a phrase after the first, how it must
+// meet the one before in the text: by the bytes of the character they share
+// when both are bigrams of the cjk analyzer chained on it (甲乙, 乙丙: 乙's
+// length), else 0, by position only. The analyzer pairs two characters
+// exactly when one begins where the other ends; the byte offsets of
+// consecutive bigrams overlap by one character within a run of characters
+// and not across two runs, which it numbers on as if they were one.
+func chainJoins(terms []string, cjk bool) []int {
+	joins := make([]int, len(terms))
+	if !cjk {
+		return joins
+	}
+	for i := 1; i < len(terms); i++ {
+		if isBigramChain(terms[i-1 : i+1]) {
+			r, _ := utf8.DecodeRuneInString(terms[i])
+			joins[i] = utf8.RuneLen(r)
+		}
+	}
+	return joins
 }
 
 // score is the match for the legs' current document, scored as Bleve's
@@ -410,3 +483,52 @@ func (s *adjacentSearcher) Size() int {
 
 // DocumentMatchPoolSize: scoring holds two matches at once (score).
 func (s *adjacentSearcher) DocumentMatchPoolSize() int { return 2 }
+
+// bridgeable picks the terms of a phrase whose places need not be read: a
+// bigram of the cjk analyzer (乙丙 in 甲乙丙丁) between two bigrams sharing
+// its characters (甲乙, 丙丁). The analyzer makes the bigram of two
+// characters exactly when they are adjacent ideographs, the one beginning
+// where the other ends (cjk_bigram). So where 甲乙 stands at position p and
+// 丙丁 at p+2 of one field value, 乙丙 stands at p+1, in the same run of
+// characters, if and only if 甲乙 ends where 丙丁 begins: the byte offsets
+// the term vectors carry anyway. A bridged term is still read, for the documents having it
+// and its score, but without its places, which are most of a posting:
+// field, position, start, end and array positions, decoded and copied for
+// every occurrence.
+//
+// Two bridged terms are never neighbours, and the ends of the phrase are
+// never bridged. Among the choices, the one bridging the most frequent
+// terms (count: the term at a place's document count) saves the most.
+// Only Han characters qualify: other scripts' tokens (kana, Hangul) are
+// not cut into bigrams of single runes the same way. Another analyzer than
+// cjk bridges nothing.
+func bridgeable(terms []string, cjk bool, count func(place int) uint64) []bool {
+	n := len(terms)
+	bridged := make([]bool, n)
+	if !cjk || n < 3 {
+		return bridged
+	}
+	eligible := func(i int) bool {
+		return i > 0 && i < n-1 && isBigramChain(terms[i-1:i+2])
+	}
+	// A weighted independent set on a path: best[i+1] is the most weight
+	// bridged among places 1..i. One more than the count, so that more
+	// bridges win a tie.
+	best := make([]uint64, n+1)
+	with := func(i int) uint64 { return best[i-1] + count(i) + 1 } // best[i-1]: places up to i-2
+	for i := 1; i < n; i++ {
+		best[i+1] = best[i]
+		if eligible(i) {
+			best[i+1] = max(best[i+1], with(i))
+		}
+	}
+	for i := n - 2; i >= 1; {
+		if eligible(i) && best[i+1] == with(i) {
+			bridged[i] = true
+			i -= 2
+		} else {
+			i--
+		}
+	}
+	return bridged
+}
