@@ -42,6 +42,7 @@ func (sh *shard) snapshot(ctx context.Context) (*columns, func(), error) {
 		return nil, nil, err
 	}
 	cols.matches.Store(newMatchCache(sh.matchBudget.Load()))
+	cols.records = sh.records
 	old := sh.cols
 	oldUsers := sh.colUsers
 	sh.cols = cols
@@ -889,16 +890,50 @@ func (ix *Index) scoringModel() string {
 	return bindex.DefaultScoringModel
 }
 
-// loadRecord reads the stored record of a document.
-func loadRecord(r bindex.IndexReader, id bindex.IndexInternalID) (report.Record, error) {
-	ext, err := r.ExternalID(id)
+// loadRecord reads the record of a document: from the shard's record files
+// (recordstore.go), by the report and position the columns give, or from
+// Bleve's stored field in a generation built before them.
+func loadRecord(cols *columns, id bindex.IndexInternalID) (report.Record, error) {
+	if cols.records == nil {
+		ext, err := cols.reader.ExternalID(id)
+		if err != nil {
+			return report.Record{}, err
+		}
+		return loadStoredRecord(cols.reader, ext)
+	}
+	doc := id.Value()
+	if doc >= uint64(len(cols.report)) || cols.report[doc] == noValue {
+		return report.Record{}, ErrNotFound // deleted, or added after the snapshot
+	}
+	rep, seq := cols.reports[cols.report[doc]], int(cols.seq[doc])
+	raw, err := cols.records.read(rep, seq)
 	if err != nil {
 		return report.Record{}, err
 	}
-	return loadRecordByID(r, ext)
+	return cols.records.decode(rep, seq, raw)
 }
 
-func loadRecordByID(r bindex.IndexReader, ext string) (report.Record, error) {
+// loadRecordByID reads the record of the document with id ext.
+func loadRecordByID(cols *columns, ext string) (report.Record, error) {
+	if cols.records == nil {
+		return loadStoredRecord(cols.reader, ext)
+	}
+	id, err := cols.reader.InternalID(ext)
+	if err != nil {
+		return report.Record{}, err
+	}
+	if id == nil {
+		return report.Record{}, ErrNotFound
+	}
+	rec, err := loadRecord(cols, id)
+	if err == nil && rec.ID != ext {
+		return report.Record{}, &ReadError{Value: fmt.Sprintf("record %s: the record files hold %s in its place", ext, rec.ID)}
+	}
+	return rec, err
+}
+
+// loadStoredRecord reads a record stored in Bleve (recordsVersion 0).
+func loadStoredRecord(r bindex.IndexReader, ext string) (report.Record, error) {
 	doc, err := r.Document(ext)
 	if err != nil {
 		return report.Record{}, err

@@ -46,6 +46,8 @@ type columns struct {
 	chars  map[string]*charTermIndex // text field → its characters' terms, built on first use (chars.go)
 
 	matches atomic.Pointer[matchCache] // queries' matches on this snapshot (matchcache.go); nil: none kept
+
+	records *recordStore // the shard's records; nil when Bleve stores them (loadRecord)
 }
 
 const noValue = -1

@@ -163,7 +163,7 @@ func (ix *Index) Compare(ctx context.Context, a, b string) (_ *Comparison, err e
 			continue
 		}
 		id = bindex.NewIndexInternalID(id[:0], d.doc)
-		rec, err := loadRecord(p.cols[d.shard].reader, id)
+		rec, err := loadRecord(p.cols[d.shard], id)
 		if err != nil {
 			return nil, fmt.Errorf("compare: document %d/%d: %w", d.shard, d.doc, err)
 		}

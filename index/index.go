@@ -77,7 +77,8 @@ type Index struct {
 
 // shard is one Bleve index and the columns of its latest snapshot.
 type shard struct {
-	bi bleve.Index
+	bi      bleve.Index
+	records *recordStore // nil in a generation whose records Bleve stores
 
 	colMu    sync.Mutex
 	cols     *columns        // of the latest snapshot searched
@@ -88,7 +89,7 @@ type shard struct {
 
 // newShard makes a shard without a match cache: its index shares the
 // default out once it has all its shards (SetMatchCache).
-func newShard(bi bleve.Index) *shard { return &shard{bi: bi} }
+func newShard(bi bleve.Index, records *recordStore) *shard { return &shard{bi: bi, records: records} }
 
 // SetMatchCache bounds the match cache (matchcache.go) of the index to
 // bytes over all its shards, emptying it; 0 turns it off.
@@ -136,7 +137,7 @@ type pendingDoc struct {
 // requiredFields are the fields the code indexes and queries; a mapping
 // without them would silently find nothing.
 var requiredFields = []string{"activity", "comment", "footnotes", "seq",
-	"state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end", "record"}
+	"state", "state_code", "mentions", "concepts", "section", "months", "report", "session", "annex2", "start", "end"}
 
 // LoadMapping parses and validates an index mapping. Unknown keys are errors
 // (a misspelt option would otherwise be ignored without a word).
@@ -193,7 +194,7 @@ func NewMemoryShards(shards int) (*Index, error) {
 			ix.Close()
 			return nil, fmt.Errorf("new memory index: %w", err)
 		}
-		ix.shards = append(ix.shards, newShard(bi))
+		ix.shards = append(ix.shards, newShard(bi, newMemoryRecords()))
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
@@ -220,7 +221,13 @@ func Create(dir string, shards int) (*Index, error) {
 			ix.Close()
 			return nil, fmt.Errorf("create index %s: %w", dir, err)
 		}
-		ix.shards = append(ix.shards, newShard(bi))
+		records, err := createRecords(dir, i)
+		if err != nil {
+			bi.Close()
+			ix.Close()
+			return nil, fmt.Errorf("create index %s: %w", dir, err)
+		}
+		ix.shards = append(ix.shards, newShard(bi, records))
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
@@ -272,7 +279,16 @@ func open(dir string) (*Index, error) {
 			}
 			ix = newIndex(m, true)
 		}
-		ix.shards = append(ix.shards, newShard(bi))
+		records, err := openRecords(dir, i)
+		if errors.Is(err, errNoRecordFiles) {
+			records, err = nil, nil // an older generation: Bleve stores them
+		}
+		if err != nil {
+			bi.Close()
+			ix.Close()
+			return nil, fmt.Errorf("shard %d: %w", i, err)
+		}
+		ix.shards = append(ix.shards, newShard(bi, records))
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
 	raw, err := ix.shards[0].bi.GetInternal(reportsKey)
@@ -317,7 +333,7 @@ func (ix *Index) Close() error {
 			sh.cols = nil
 		}
 		sh.colMu.Unlock()
-		errs = append(errs, sh.bi.Close())
+		errs = append(errs, sh.bi.Close(), sh.records.close())
 	}
 	return errors.Join(errs...)
 }
@@ -476,6 +492,11 @@ func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, p
 		}
 		doc, e := builder.build(it.rec.ID, values)
 		if e == nil {
+			// Stored before the document is: a search that finds it can
+			// show it.
+			e = sh.records.add(it.rec.Report, it.seq, encodeRecord(it.rec))
+		}
+		if e == nil {
 			e = batch.IndexAdvanced(doc)
 		}
 		if e != nil {
@@ -528,10 +549,9 @@ func (ix *Index) deleteReport(ctx context.Context, id string) error {
 }
 
 // document is what Bleve indexes for a record: the text fields in their
-// search form, the facet keywords, and the record itself as one stored field
-// from which hits are displayed.
+// search form and the facet keywords. The record itself, from which hits
+// are displayed, goes to the shard's record files (recordstore.go).
 func (ix *Index) document(r *report.Record, seq int) (recordValues, error) {
-	raw := encodeRecord(r)
 	start, err := dateTerm(r.Start)
 	if err != nil {
 		return nil, fmt.Errorf("index %s: start: %w", r.Source, err)
@@ -562,7 +582,6 @@ func (ix *Index) document(r *report.Record, seq int) (recordValues, error) {
 		"annex2":     fmt.Sprint(r.Annex2),
 		"start":      start,
 		"end":        end,
-		"record":     string(raw),
 	}
 	return doc, nil
 }

@@ -200,7 +200,7 @@ func TestAdjacentQueryAgreesOnRandomTexts(t *testing.T) {
 		if cols.state[d] == noValue {
 			continue // deleted
 		}
-		rec, err := loadRecord(cols.reader, bindex.NewIndexInternalID(nil, d))
+		rec, err := loadRecord(cols, bindex.NewIndexInternalID(nil, d))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -401,11 +401,11 @@ func TestAdjacentQueryKeepsRunsApart(t *testing.T) {
 	}
 	bleveFinds, finds := map[string]bool{}, map[string]bool{}
 	for _, h := range walkQuery(ctx, t, cols.reader, ix, query.NewPhraseQuery(terms, "activity"), search.SearcherOptions{}, nil) {
-		rec, _ := loadRecord(cols.reader, bindex.NewIndexInternalID(nil, h.doc))
+		rec, _ := loadRecord(cols, bindex.NewIndexInternalID(nil, h.doc))
 		bleveFinds[rec.Activity] = true
 	}
 	for _, h := range walkQuery(ctx, t, cols.reader, ix, newAdjacentQuery(terms, "activity", 1), search.SearcherOptions{}, nil) {
-		rec, _ := loadRecord(cols.reader, bindex.NewIndexInternalID(nil, h.doc))
+		rec, _ := loadRecord(cols, bindex.NewIndexInternalID(nil, h.doc))
 		finds[rec.Activity] = true
 	}
 	for text, want := range texts {

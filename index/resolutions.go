@@ -55,7 +55,7 @@ func (ix *Index) resolutionTitles(ctx context.Context, symbol string) []string {
 	re := resolutionTitleRE(symbol)
 	var titles []string
 	for _, c := range m.top {
-		rec, err := loadRecord(m.runs[c.shard].cols.reader, c.id)
+		rec, err := loadRecord(m.runs[c.shard].cols, c.id)
 		if err != nil {
 			continue
 		}

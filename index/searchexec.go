@@ -131,7 +131,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (_ *Result, err error)
 			if err := ctx.Err(); err != nil {
 				return nil, fmt.Errorf("search: %w", err) // marking a page of long hits for a long query takes a while
 			}
-			rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
+			rec, err := loadRecordGuarded(m.runs[c.shard].cols, c.id)
 			if err != nil {
 				return nil, fmt.Errorf("search: document %d/%d: %w", c.shard, c.doc, err)
 			}
@@ -483,7 +483,7 @@ func (ix *Index) Record(ctx context.Context, id string) (_ report.Record, err er
 		return report.Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
 	defer release()
-	rec, err := loadRecordByID(cols.reader, id)
+	rec, err := loadRecordByID(cols, id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return report.Record{}, fmt.Errorf("record %s: %w", id, err)
 	}
@@ -508,7 +508,7 @@ func (ix *Index) Export(ctx context.Context, req Request, fn func(report.Record)
 	}
 	defer m.release()
 	for _, c := range m.top {
-		rec, err := loadRecordGuarded(m.runs[c.shard].cols.reader, c.id)
+		rec, err := loadRecordGuarded(m.runs[c.shard].cols, c.id)
 		if err != nil {
 			return fmt.Errorf("export: document %d/%d: %w", c.shard, c.doc, err)
 		}
@@ -530,9 +530,9 @@ const maxFilterValueBytes = 256
 // The document is one a search has just found, so it must exist: if it
 // cannot be found, the index contradicts itself, which is damage, not an
 // unknown record (before, it surfaced as a 404 of the search page).
-func loadRecordGuarded(r bindex.IndexReader, id bindex.IndexInternalID) (_ report.Record, err error) {
+func loadRecordGuarded(cols *columns, id bindex.IndexInternalID) (_ report.Record, err error) {
 	defer guardReads(&err, debug.SetPanicOnFault(true))
-	rec, err := loadRecord(r, id)
+	rec, err := loadRecord(cols, id)
 	if errors.Is(err, ErrNotFound) {
 		return report.Record{}, &ReadError{Value: "a document found by the search has no stored record"}
 	}

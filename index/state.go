@@ -153,7 +153,7 @@ func (ix *Index) StateHistory(ctx context.Context, code string) (_ *StateHistory
 	var id bindex.IndexInternalID
 	for _, d := range docs {
 		id = bindex.NewIndexInternalID(id[:0], d.doc)
-		rec, err := loadRecord(p.cols[d.shard].reader, id)
+		rec, err := loadRecord(p.cols[d.shard], id)
 		if err != nil {
 			return nil, fmt.Errorf("state %s: document %d/%d: %w", st.Code, d.shard, d.doc, err)
 		}

@@ -72,7 +72,7 @@ func fingerprintOf(mappingJSON, gazetteerCSV []byte) string {
 	h.Write(mappingJSON)
 	h.Write([]byte("\ngazetteer\n"))
 	h.Write(gazetteerCSV)
-	fmt.Fprintf(h, "\nsearch form %d, concepts %d, vocabulary %s", fold.Version, conceptsVersion, VocabularyHash())
+	fmt.Fprintf(h, "\nsearch form %d, concepts %d, vocabulary %s, records %d", fold.Version, conceptsVersion, VocabularyHash(), recordsVersion)
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 

@@ -187,11 +187,23 @@ func (p *proc) waitHealth(t *testing.T, want int, within time.Duration) health {
 // largestSegment is the biggest .zap file of a generation: the one every
 // search reads.
 func largestSegment(t *testing.T, gen string) string {
+	return largestFile(t, gen, func(name string) bool { return strings.HasSuffix(name, ".zap") })
+}
+
+// largestRecords is the biggest record file of a generation: every search
+// showing hits reads it.
+func largestRecords(t *testing.T, gen string) string {
+	return largestFile(t, gen, func(name string) bool {
+		return strings.HasPrefix(name, "records-") && !strings.HasSuffix(name, ".idx")
+	})
+}
+
+func largestFile(t *testing.T, gen string, match func(name string) bool) string {
 	t.Helper()
 	var best string
 	var size int64
 	filepath.WalkDir(gen, func(p string, d os.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, ".zap") {
+		if err == nil && match(d.Name()) {
 			if st, err := d.Info(); err == nil && st.Size() > size {
 				best, size = p, st.Size()
 			}
@@ -212,9 +224,10 @@ func largestSegment(t *testing.T, gen string) string {
 func TestDamagedIndexInService(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
+		file   func(t *testing.T, gen string) string // the file damaged
 		damage func(t *testing.T, seg string)
 	}{
-		{"truncated segment", func(t *testing.T, seg string) {
+		{"truncated segment", largestSegment, func(t *testing.T, seg string) {
 			st, err := os.Stat(seg)
 			if err != nil {
 				t.Fatal(err)
@@ -223,7 +236,16 @@ func TestDamagedIndexInService(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{"400 bytes overwritten", func(t *testing.T, seg string) {
+		{"truncated records", largestRecords, func(t *testing.T, seg string) {
+			st, err := os.Stat(seg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Truncate(seg, st.Size()/4); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"400 bytes of the records overwritten", largestRecords, func(t *testing.T, seg string) {
 			f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -250,7 +272,7 @@ func TestDamagedIndexInService(t *testing.T) {
 				t.Fatalf("/healthz before the damage: %d", code)
 			}
 
-			seg := largestSegment(t, gen)
+			seg := tc.file(t, gen)
 			tc.damage(t, seg)
 			statuses := map[int]int{}
 			for _, path := range []string{"/api/search?q=条约", "/api/search?q=" + "附件2国家", "/?q=批准",
