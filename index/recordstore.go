@@ -33,9 +33,10 @@ const recordsVersion = 1
 // merge; a record's report and position do not).
 type recordStore struct {
 	mu       sync.RWMutex
-	file     *os.File // the records, one after the other; nil in memory
-	mem      []byte   // the records of an index in memory
-	size     int64
+	file     *os.File               // the records, one after the other; nil in memory
+	w        *bufio.Writer          // appends to file while it is built: one write a megabyte, not a record
+	mem      []byte                 // the records of an index in memory
+	size     int64                  // bytes of records, buffered ones included
 	byReport map[string][]recordRef // report id → its records here by seq-1; zero: not in this shard
 	idxPath  string                 // where close writes the index of a store being built; "" once written or read-only
 }
@@ -71,7 +72,7 @@ func createRecords(dir string, i int) (*recordStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create records: %w", err)
 	}
-	return &recordStore{file: f, byReport: map[string][]recordRef{}, idxPath: idx}, nil
+	return &recordStore{file: f, w: bufio.NewWriterSize(f, 1<<20), byReport: map[string][]recordRef{}, idxPath: idx}, nil
 }
 
 // errNoRecordFiles: the generation keeps its records in Bleve, as those
@@ -119,8 +120,8 @@ func (s *recordStore) add(report string, seq int, raw []byte) error {
 	if s.size+int64(len(raw)) > maxRecordsLen {
 		return fmt.Errorf("store record %d of %s: the shard's records exceed %d bytes", seq, report, int64(maxRecordsLen))
 	}
-	if s.file != nil {
-		if _, err := s.file.WriteAt(raw, s.size); err != nil {
+	if s.w != nil {
+		if _, err := s.w.Write(raw); err != nil {
 			return fmt.Errorf("store record %d of %s: %w", seq, report, err)
 		}
 	} else {
@@ -145,7 +146,13 @@ func (s *recordStore) read(report string, seq int) ([]byte, error) {
 		ref = refs[seq-1]
 	}
 	mem := s.mem
+	buffered := s.w != nil && ref.offset()+int64(ref.length()) > s.size-int64(s.w.Buffered())
 	s.mu.RUnlock()
+	if buffered { // a search of an index being built
+		if err := s.flush(); err != nil {
+			return nil, &ReadError{Value: fmt.Sprintf("record %d of %s: %v", seq, report, err)}
+		}
+	}
 	// The index has the document, so the files must have its record: if
 	// they cannot give it, they contradict each other, which is damage.
 	if ref == 0 {
@@ -176,12 +183,28 @@ func (s *recordStore) decode(rep string, seq int, raw []byte) (report.Record, er
 	return rec, nil
 }
 
+// flush writes out the buffered records.
+func (s *recordStore) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("write records: %w", err)
+	}
+	return nil
+}
+
 // close writes the index of a store being built and closes its file.
 func (s *recordStore) close() error {
 	if s == nil || s.file == nil {
 		return nil
 	}
 	var errs []error
+	if s.w != nil {
+		if err := s.flush(); err != nil {
+			errs = append(errs, err)
+		}
+		s.w = nil
+	}
 	if s.idxPath != "" {
 		if err := writeRecordIndex(s.idxPath, s.byReport); err != nil {
 			errs = append(errs, err)

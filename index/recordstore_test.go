@@ -227,3 +227,27 @@ func FuzzDecodeRecordIndex(f *testing.F) {
 		}
 	})
 }
+
+// TestRecordsOfAnIndexBeingBuilt: records still in the write buffer of an
+// index being built are read all the same.
+func TestRecordsOfAnIndexBeingBuilt(t *testing.T) {
+	a62, a64 := testReports(t)
+	ix, err := Create(filepath.Join(t.TempDir(), "gen"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, rep := range []*report.Report{a62, a64} {
+		if err := ix.Add(t.Context(), nil, rep); err != nil {
+			t.Fatal(err)
+		}
+		if ix.shards[0].records.w.Buffered() == 0 {
+			t.Fatalf("nothing buffered after adding %s: the test would not test reading the buffer", rep.ID)
+		}
+		last := rep.Records[len(rep.Records)-1]
+		got, err := ix.Record(t.Context(), last.ID)
+		if err != nil || !reflect.DeepEqual(got, last) {
+			t.Errorf("Record(%s) = %+v, %v; want %+v", last.ID, got, err, last)
+		}
+	}
+}
