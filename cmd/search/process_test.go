@@ -222,29 +222,22 @@ func largestFile(t *testing.T, gen string, match func(name string) bool) string 
 // truncated segment ended the process with "fatal error: fault [signal
 // SIGBUS]", and overwritten bytes gave 500s while /healthz said ok.
 func TestDamagedIndexInService(t *testing.T) {
+	toAQuarter := func(t *testing.T, file string) {
+		st, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(file, st.Size()/4); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		file   func(t *testing.T, gen string) string // the file damaged
 		damage func(t *testing.T, seg string)
 	}{
-		{"truncated segment", largestSegment, func(t *testing.T, seg string) {
-			st, err := os.Stat(seg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Truncate(seg, st.Size()/4); err != nil {
-				t.Fatal(err)
-			}
-		}},
-		{"truncated records", largestRecords, func(t *testing.T, seg string) {
-			st, err := os.Stat(seg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Truncate(seg, st.Size()/4); err != nil {
-				t.Fatal(err)
-			}
-		}},
+		{"truncated segment", largestSegment, toAQuarter},
+		{"truncated records", largestRecords, toAQuarter},
 		{"400 bytes of the records overwritten", largestRecords, func(t *testing.T, seg string) {
 			f, err := os.OpenFile(seg, os.O_WRONLY, 0)
 			if err != nil {
