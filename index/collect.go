@@ -3,7 +3,6 @@ package index
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -905,12 +904,21 @@ func loadRecord(cols *columns, id bindex.IndexInternalID) (report.Record, error)
 	if doc >= uint64(len(cols.report)) || cols.report[doc] == noValue {
 		return report.Record{}, ErrNotFound // deleted, or added after the snapshot
 	}
-	rep, seq := cols.reports[cols.report[doc]], int(cols.seq[doc])
-	raw, err := cols.records.read(rep, seq)
+	rec, err := cols.records.record(cols.reports[cols.report[doc]], int(cols.seq[doc]))
+	if err != nil || !cols.records.mutable {
+		return rec, err
+	}
+	// An index still being added to may have indexed the report again
+	// since this snapshot, its rows in another order: the row at the
+	// document's place must still be the document's.
+	ext, err := cols.reader.ExternalID(id)
 	if err != nil {
 		return report.Record{}, err
 	}
-	return cols.records.decode(rep, seq, raw)
+	if ext != rec.ID {
+		return report.Record{}, fmt.Errorf("record %s: its report was indexed again while the search ran; search again", ext)
+	}
+	return rec, nil
 }
 
 // loadRecordByID reads the record of the document with id ext.
@@ -952,7 +960,7 @@ func loadStoredRecord(r bindex.IndexReader, ext string) (report.Record, error) {
 		}
 	})
 	if !found {
-		return report.Record{}, errors.New("document has no stored record")
+		return report.Record{}, &ReadError{Value: "document " + ext + " has no stored record"}
 	}
 	return rec, err
 }

@@ -288,6 +288,12 @@ func open(dir string) (*Index, error) {
 			ix.Close()
 			return nil, fmt.Errorf("shard %d: %w", i, err)
 		}
+		if i > 0 && (records == nil) != (ix.shards[0].records == nil) {
+			records.close()
+			bi.Close()
+			ix.Close()
+			return nil, fmt.Errorf("shard %d: its record files are %s, those of shard 0 are not", i, map[bool]string{true: "missing", false: "there"}[records == nil])
+		}
 		ix.shards = append(ix.shards, newShard(bi, records))
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
@@ -433,6 +439,11 @@ feed:
 		ix.mu.Unlock()
 		for i := range rep.Records {
 			r := &rep.Records[i]
+			if r.Report != rep.ID {
+				// The record files find a record by its report and place.
+				feedErr = fmt.Errorf("add reports: %s: record %s names report %q, not %q", r.Source, r.ID, r.Report, rep.ID)
+				break feed
+			}
 			select {
 			case feeds[ix.shardIndex(r.ID)] <- pendingDoc{r, i + 1}:
 			case <-ctx.Done():

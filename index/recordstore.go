@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,8 +25,9 @@ import (
 // The stored records were 37% of the index on disk.
 
 // recordsVersion changes when the records move or change their form (part
-// of MappingFingerprint): 1, kept in files beside the shards.
-const recordsVersion = 1
+// of MappingFingerprint and of the records index's first line): 1, kept in
+// files beside the shards; 2, each after its checksum.
+const recordsVersion = 2
 
 // recordStore holds one shard's records, each found by its report and its
 // position in it (seq), which the columns give for every document: the
@@ -39,6 +41,9 @@ type recordStore struct {
 	size     int64                  // bytes of records, buffered ones included
 	byReport map[string][]recordRef // report id → its records here by seq-1; zero: not in this shard
 	idxPath  string                 // where close writes the index of a store being built; "" once written or read-only
+	// mutable: records may still be added, and a report indexed again
+	// replaces the rows an older snapshot may still show (loadRecord).
+	mutable bool
 }
 
 // recordRef is where a record is: its offset shifted left by recordLenBits,
@@ -62,7 +67,7 @@ func recordFiles(dir string, i int) (data, idx string) {
 }
 
 func newMemoryRecords() *recordStore {
-	return &recordStore{byReport: map[string][]recordRef{}}
+	return &recordStore{byReport: map[string][]recordRef{}, mutable: true}
 }
 
 // createRecords starts the record files of a shard being built.
@@ -72,7 +77,7 @@ func createRecords(dir string, i int) (*recordStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create records: %w", err)
 	}
-	return &recordStore{file: f, w: bufio.NewWriterSize(f, 1<<20), byReport: map[string][]recordRef{}, idxPath: idx}, nil
+	return &recordStore{file: f, w: bufio.NewWriterSize(f, 1<<20), byReport: map[string][]recordRef{}, idxPath: idx, mutable: true}, nil
 }
 
 // errNoRecordFiles: the generation keeps its records in Bleve, as those
@@ -83,10 +88,13 @@ var errNoRecordFiles = errors.New("no record files")
 func openRecords(dir string, i int) (*recordStore, error) {
 	data, idx := recordFiles(dir, i)
 	raw, err := os.ReadFile(idx)
-	if errors.Is(err, os.ErrNotExist) {
+	_, dataErr := os.Stat(data)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && errors.Is(dataErr, os.ErrNotExist):
 		return nil, errNoRecordFiles
-	}
-	if err != nil {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("open records: %s is missing beside %s", filepath.Base(idx), filepath.Base(data))
+	case err != nil:
 		return nil, fmt.Errorf("open records: %w", err)
 	}
 	f, err := os.Open(data)
@@ -107,40 +115,50 @@ func openRecords(dir string, i int) (*recordStore, error) {
 }
 
 // add appends the record of report's seq-th row (1-based), replacing one
-// added before.
+// added before. Each record is stored after its CRC-32C: damaged bytes
+// inside a text would still decode, and a page would show them.
 func (s *recordStore) add(report string, seq int, raw []byte) error {
-	if len(raw) == 0 || len(raw) > maxRecordLen {
-		return fmt.Errorf("store record %d of %s: %d bytes (at most %d)", seq, report, len(raw), maxRecordLen)
+	n := crcLen + len(raw)
+	if len(raw) == 0 || n > maxRecordLen {
+		return fmt.Errorf("store record %d of %s: %d bytes (at most %d)", seq, report, len(raw), maxRecordLen-crcLen)
 	}
 	if seq < 1 {
 		return fmt.Errorf("store record %d of %s: positions start at 1", seq, report)
 	}
+	stored := binary.LittleEndian.AppendUint32(make([]byte, 0, n), crc32.Checksum(raw, crc32c))
+	stored = append(stored, raw...)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.size+int64(len(raw)) > maxRecordsLen {
+	if s.size+int64(n) > maxRecordsLen {
 		return fmt.Errorf("store record %d of %s: the shard's records exceed %d bytes", seq, report, int64(maxRecordsLen))
 	}
 	if s.w != nil {
-		if _, err := s.w.Write(raw); err != nil {
+		if _, err := s.w.Write(stored); err != nil {
 			return fmt.Errorf("store record %d of %s: %w", seq, report, err)
 		}
 	} else {
-		s.mem = append(s.mem, raw...)
+		s.mem = append(s.mem, stored...)
 	}
 	refs := s.byReport[report]
 	for len(refs) < seq {
 		refs = append(refs, 0)
 	}
-	refs[seq-1] = recordRef(uint64(s.size)<<recordLenBits | uint64(len(raw)))
+	refs[seq-1] = recordRef(uint64(s.size)<<recordLenBits | uint64(n))
 	s.byReport[report] = refs
-	s.size += int64(len(raw))
+	s.size += int64(n)
 	return nil
 }
 
-// read returns the record of report's seq-th row.
-func (s *recordStore) read(report string, seq int) ([]byte, error) {
+// crcLen is the length of the checksum before each record.
+const crcLen = 4
+
+// record reads and decodes the record of report's seq-th row. The index
+// has the document, so the files must have its record: when they cannot
+// give it (missing, cut short, not what was written), they contradict each
+// other, which is damage (a ReadError, naming the file).
+func (s *recordStore) record(rep string, seq int) (report.Record, error) {
 	s.mu.RLock()
-	refs := s.byReport[report]
+	refs := s.byReport[rep]
 	var ref recordRef
 	if seq >= 1 && seq <= len(refs) {
 		ref = refs[seq-1]
@@ -148,45 +166,48 @@ func (s *recordStore) read(report string, seq int) ([]byte, error) {
 	mem := s.mem
 	buffered := s.w != nil && ref.offset()+int64(ref.length()) > s.size-int64(s.w.Buffered())
 	s.mu.RUnlock()
-	if buffered { // a search of an index being built
-		if err := s.flush(); err != nil {
-			return nil, &ReadError{Value: fmt.Sprintf("record %d of %s: %v", seq, report, err)}
-		}
-	}
-	// The index has the document, so the files must have its record: if
-	// they cannot give it, they contradict each other, which is damage.
-	if ref == 0 {
-		return nil, &ReadError{Value: fmt.Sprintf("record %d of %s is not in the record files", seq, report)}
-	}
-	off, n := ref.offset(), ref.length()
-	if s.file == nil {
-		return mem[off : off+int64(n) : off+int64(n)], nil
-	}
-	buf := make([]byte, n)
-	if _, err := s.file.ReadAt(buf, off); err != nil {
-		return nil, &ReadError{Value: fmt.Sprintf("record %d of %s in %s: %v", seq, report, filepath.Base(s.file.Name()), err)}
-	}
-	return buf, nil
-}
-
-// decode reads a record read from the store: bytes that do not decode are
-// damage too.
-func (s *recordStore) decode(rep string, seq int, raw []byte) (report.Record, error) {
-	rec, err := decodeRecord(raw)
-	if err != nil {
+	damaged := func(problem string) error {
 		name := "memory"
 		if s.file != nil {
 			name = filepath.Base(s.file.Name())
 		}
-		return rec, &ReadError{Value: fmt.Sprintf("record %d of %s in %s: %v", seq, rep, name, err)}
+		return &ReadError{Value: fmt.Sprintf("record %d of %s in %s: %s", seq, rep, name, problem)}
+	}
+	if ref == 0 {
+		return report.Record{}, damaged("not there")
+	}
+	if buffered { // a search of an index being built
+		if err := s.flush(); err != nil {
+			return report.Record{}, fmt.Errorf("record %d of %s: %w", seq, rep, err)
+		}
+	}
+	off, n := ref.offset(), ref.length()
+	var stored []byte
+	if s.file == nil {
+		stored = mem[off : off+int64(n) : off+int64(n)]
+	} else {
+		stored = make([]byte, n)
+		if _, err := s.file.ReadAt(stored, off); err != nil {
+			return report.Record{}, damaged(err.Error())
+		}
+	}
+	if n < crcLen || binary.LittleEndian.Uint32(stored) != crc32.Checksum(stored[crcLen:], crc32c) {
+		return report.Record{}, damaged("checksum mismatch")
+	}
+	rec, err := decodeRecord(stored[crcLen:])
+	if err != nil {
+		return report.Record{}, damaged(err.Error())
 	}
 	return rec, nil
 }
 
-// flush writes out the buffered records.
+// flush writes out the buffered records, if any.
 func (s *recordStore) flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.w == nil {
+		return nil
+	}
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("write records: %w", err)
 	}
@@ -199,12 +220,12 @@ func (s *recordStore) close() error {
 		return nil
 	}
 	var errs []error
-	if s.w != nil {
-		if err := s.flush(); err != nil {
-			errs = append(errs, err)
-		}
-		s.w = nil
+	if err := s.flush(); err != nil {
+		errs = append(errs, err)
 	}
+	s.mu.Lock()
+	s.w = nil
+	s.mu.Unlock()
 	if s.idxPath != "" {
 		if err := writeRecordIndex(s.idxPath, s.byReport); err != nil {
 			errs = append(errs, err)
@@ -218,7 +239,7 @@ func (s *recordStore) close() error {
 }
 
 // recordIndexMagic starts a records index: the format's name and version.
-const recordIndexMagic = "ctbt-records-1\n"
+var recordIndexMagic = fmt.Sprintf("ctbt-records-%d\n", recordsVersion)
 
 // writeRecordIndex writes byReport: the magic, the number of reports, then
 // for each its id (length and bytes), its number of rows and each row's ref

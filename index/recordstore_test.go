@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,5 +250,158 @@ func TestRecordsOfAnIndexBeingBuilt(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, last) {
 			t.Errorf("Record(%s) = %+v, %v; want %+v", last.ID, got, err, last)
 		}
+	}
+}
+
+// TestRecordFilesDamage: record files that cannot give a record the index
+// has are damage (ErrDamaged, naming the file), and a generation missing
+// one of its record files is refused, naming it.
+func TestRecordFilesDamage(t *testing.T) {
+	a62, _ := testReports(t)
+	last := a62.Records[len(a62.Records)-1]
+	publish := func(t *testing.T) string {
+		loc := filepath.Join(t.TempDir(), "index")
+		if err := publishShards(t, loc, 1, a62); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(loc, "gen-test")
+	}
+	for _, c := range []struct {
+		name   string
+		damage func(t *testing.T, gen string)
+		want   string // in the error of reading the last record
+	}{
+		{"cut short", func(t *testing.T, gen string) {
+			p := filepath.Join(gen, "records-0")
+			st, _ := os.Stat(p)
+			if err := os.Truncate(p, st.Size()-10); err != nil {
+				t.Fatal(err)
+			}
+		}, "records-0: EOF"},
+		{"a byte of a text changed", func(t *testing.T, gen string) {
+			p := filepath.Join(gen, "records-0")
+			raw, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The last record's activity, which decodes all the same.
+			at := strings.LastIndex(string(raw), last.Activity)
+			if at < 0 || len(last.Activity) < 3 {
+				t.Fatalf("the last record's activity is not in the file")
+			}
+			raw[at+len(last.Activity)-3] ^= 0x01 // inside the last character: still UTF-8
+			if err := os.WriteFile(p, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "records-0: checksum mismatch"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gen := publish(t)
+			ix, err := Open(gen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			c.damage(t, gen) // in service
+			_, err = ix.Record(t.Context(), last.ID)
+			if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Record(%s): %v; want damage saying %q", last.ID, err, c.want)
+			}
+			if rec, err := ix.Record(t.Context(), a62.Records[0].ID); err != nil || rec.ID != a62.Records[0].ID {
+				t.Errorf("an undamaged record: %v, %v", rec.ID, err)
+			}
+		})
+	}
+	t.Run("cut short before opening", func(t *testing.T) {
+		gen := publish(t)
+		p := filepath.Join(gen, "records-0")
+		st, _ := os.Stat(p)
+		if err := os.Truncate(p, st.Size()-10); err != nil {
+			t.Fatal(err)
+		}
+		if ix, err := Open(gen); err == nil || !strings.Contains(err.Error(), "lies outside the records file") {
+			if ix != nil {
+				ix.Close()
+			}
+			t.Errorf("open: %v, want the refusal saying a row lies outside the records file", err)
+		}
+	})
+	for _, missing := range []string{"records-0", "records-0.idx"} {
+		t.Run(missing+" missing", func(t *testing.T) {
+			gen := publish(t)
+			if err := os.Remove(filepath.Join(gen, missing)); err != nil {
+				t.Fatal(err)
+			}
+			if ix, err := Open(gen); err == nil || !strings.Contains(err.Error(), missing) {
+				if ix != nil {
+					ix.Close()
+				}
+				t.Errorf("open: %v, want an error naming %s", err, missing)
+			}
+		})
+	}
+}
+
+// TestReportIndexedAgainWhileSearching: a search holding a snapshot from
+// before a report was indexed again, its rows in another order, gets an
+// error for those rows, never another row's record.
+func TestReportIndexedAgainWhileSearching(t *testing.T) {
+	a62, _ := testReports(t)
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if err := ix.Add(t.Context(), nil, a62); err != nil {
+		t.Fatal(err)
+	}
+	cols, release, err := ix.shards[0].snapshot(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	docOf := map[string]uint64{}
+	for d := range uint64(len(cols.state)) {
+		rec, err := loadRecord(cols, bindex.NewIndexInternalID(nil, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docOf[rec.ID] = d
+	}
+	again := *a62
+	again.Records = slices.Clone(a62.Records)
+	again.Records[0], again.Records[1] = again.Records[1], again.Records[0]
+	if err := ix.Add(t.Context(), nil, &again); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range a62.Records[:2] {
+		rec, err := loadRecord(cols, bindex.NewIndexInternalID(nil, docOf[r.ID]))
+		if err == nil && rec.ID != r.ID {
+			t.Errorf("document of %s shows %s", r.ID, rec.ID)
+		}
+		if err == nil || !strings.Contains(err.Error(), "indexed again") {
+			t.Errorf("document of %s in the old snapshot: %v, want the error saying its report was indexed again", r.ID, err)
+		}
+	}
+	if rec, err := loadRecord(cols, bindex.NewIndexInternalID(nil, docOf[a62.Records[2].ID])); err != nil || rec.ID != a62.Records[2].ID {
+		t.Errorf("a row that kept its place: %s, %v", rec.ID, err)
+	}
+}
+
+// TestAddRefusesARecordOfAnotherReport: the record files find a record by
+// its report and place, so a record naming another report is refused.
+func TestAddRefusesARecordOfAnotherReport(t *testing.T) {
+	a62, _ := testReports(t)
+	bad := *a62
+	bad.Records = slices.Clone(a62.Records)
+	bad.Records[3].Report = "a64-ctbt-universality"
+	ix, err := NewMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	err = ix.Add(t.Context(), nil, &bad)
+	if err == nil || !strings.Contains(err.Error(), bad.Records[3].Source) || !strings.Contains(err.Error(), "a64-ctbt-universality") {
+		t.Errorf("add: %v, want an error naming the record's source and the report it names", err)
 	}
 }
