@@ -20,9 +20,7 @@ import (
 func TestRecordsLiveBesideTheShards(t *testing.T) {
 	a62, a64 := testReports(t)
 	loc := filepath.Join(t.TempDir(), "index")
-	if err := publishShards(t, loc, 2, a62, a64); err != nil {
-		t.Fatal(err)
-	}
+	publishShards(t, loc, 2, a62, a64)
 	ix, gen, err := OpenCurrent(loc)
 	if err != nil {
 		t.Fatal(err)
@@ -78,33 +76,32 @@ func TestRecordsLiveBesideTheShards(t *testing.T) {
 	}
 }
 
-// publishShards publishes reports as an index of the given number of shards
-// (Publish chooses by size, one for so few records).
-func publishShards(t *testing.T, loc string, shards int, reports ...*report.Report) error {
+// publishShards publishes reports as an index of the given number of
+// shards, one or two (Publish chooses by size: one for so few records; the
+// count PublishStream is told decides it), and returns the generation.
+func publishShards(t *testing.T, loc string, shards int, reports ...*report.Report) string {
 	t.Helper()
-	if err := os.MkdirAll(loc, 0o755); err != nil {
+	records := 0
+	for _, r := range reports {
+		records += len(r.Records)
+	}
+	if shards > 1 {
+		records = shardThreshold
+	}
+	if n := ShardsFor(records); n != shards {
+		t.Fatalf("%d shards, want %d", n, shards)
+	}
+	gen, err := PublishStream(t.Context(), loc, records, func(yield func(*report.Report, error) bool) {
+		for _, r := range reports {
+			if !yield(r, nil) {
+				return
+			}
+		}
+	}, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	gen := filepath.Join(loc, "gen-test")
-	ix, err := Create(gen, shards)
-	if err != nil {
-		return err
-	}
-	if err := ix.Add(t.Context(), nil, reports...); err != nil {
-		ix.Close()
-		return err
-	}
-	if err := ix.shards[0].bi.SetInternal(fingerprintKey, []byte(MappingFingerprint())); err != nil {
-		ix.Close()
-		return err
-	}
-	if err := ix.Close(); err != nil {
-		return err
-	}
-	if err := writeManifest(gen); err != nil {
-		return err
-	}
-	return os.Symlink("gen-test", filepath.Join(loc, currentLink))
+	return gen
 }
 
 // TestOlderGenerationRecords: a generation built before the record files,
@@ -188,11 +185,7 @@ func TestRecordIndexDamage(t *testing.T) {
 // TestDamagedRecordIndexRefusesTheGeneration: opening names the file.
 func TestDamagedRecordIndexRefusesTheGeneration(t *testing.T) {
 	a62, _ := testReports(t)
-	loc := filepath.Join(t.TempDir(), "index")
-	if err := publishShards(t, loc, 1, a62); err != nil {
-		t.Fatal(err)
-	}
-	gen := filepath.Join(loc, "gen-test")
+	gen := publishShards(t, filepath.Join(t.TempDir(), "index"), 1, a62)
 	idx := filepath.Join(gen, "records-0.idx")
 	raw, err := os.ReadFile(idx)
 	if err != nil {
@@ -260,11 +253,7 @@ func TestRecordFilesDamage(t *testing.T) {
 	a62, _ := testReports(t)
 	last := a62.Records[len(a62.Records)-1]
 	publish := func(t *testing.T) string {
-		loc := filepath.Join(t.TempDir(), "index")
-		if err := publishShards(t, loc, 1, a62); err != nil {
-			t.Fatal(err)
-		}
-		return filepath.Join(loc, "gen-test")
+		return publishShards(t, filepath.Join(t.TempDir(), "index"), 1, a62)
 	}
 	for _, c := range []struct {
 		name   string
