@@ -36,6 +36,7 @@ type fieldSpec struct {
 	name     string
 	opts     bindex.FieldIndexingOptions
 	analyzer analysis.Analyzer
+	words    *wordScanner // the known words the field's companion lists (words.go); nil without one
 }
 
 // valueKind is the mapping's field type for what a record document holds:
@@ -44,8 +45,9 @@ const valueKind = "text"
 
 // newDocBuilder resolves the mapping of every field a record document has.
 // A field type other than text is an error: the mapping walk would index
-// nothing for a string value of it, silently.
-func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
+// nothing for a string value of it, silently. words are the known words the
+// text fields' companions list (words.go), if the mapping has them.
+func newDocBuilder(m *mapping.IndexMappingImpl, words []string) (*docBuilder, error) {
 	// Records are one kind of document: with types, the walk would pick a
 	// mapping by a field's value, which the builder does not.
 	if len(m.TypeMapping) > 0 {
@@ -87,11 +89,38 @@ func newDocBuilder(m *mapping.IndexMappingImpl) (*docBuilder, error) {
 			if f.analyzer = m.AnalyzerNamed(name); f.analyzer == nil {
 				return nil, fmt.Errorf("mapping field %q: no analyzer named %q", key, name)
 			}
+			if companion := dm.Properties[wordsFieldOf(key)]; companion != nil && companion.Enabled {
+				wf, err := wordsFieldSpec(key, companion, fm)
+				if err != nil {
+					return nil, err
+				}
+				f.words = newWordScanner(wf.name, wf.opts, f.analyzer, name == "cjk", words)
+			}
 			spec.fields = append(spec.fields, f)
 		}
 		b.props = append(b.props, spec)
 	}
 	return b, nil
+}
+
+// wordsFieldSpec checks the mapping of a text field's companion (key_words):
+// indexed text, nothing stored, the field it follows with its term vectors
+// (a word is found by its bigrams' places).
+func wordsFieldSpec(key string, companion *mapping.DocumentMapping, text *mapping.FieldMapping) (fieldSpec, error) {
+	name := wordsFieldOf(key)
+	if len(companion.Fields) != 1 {
+		return fieldSpec{}, fmt.Errorf("mapping field %q: one field mapping, not %d", name, len(companion.Fields))
+	}
+	fm := companion.Fields[0]
+	switch {
+	case fm.Name != "" && fm.Name != name:
+		return fieldSpec{}, fmt.Errorf("mapping field %q: named %q; a companion keeps its property's name", name, fm.Name)
+	case fm.Type != valueKind || !fm.Index || fm.Store || fm.IncludeInAll:
+		return fieldSpec{}, fmt.Errorf("mapping field %q: must be an indexed %s field, not stored nor in _all", name, valueKind)
+	case !text.IncludeTermVectors:
+		return fieldSpec{}, fmt.Errorf("mapping field %q: %q needs include_term_vectors, by which its words are found", name, key)
+	}
+	return fieldSpec{name: name, opts: fm.Options()}, nil
 }
 
 // recordValues are a record's field values by mapping property: a string
@@ -107,15 +136,24 @@ func (b *docBuilder) build(id string, values recordValues) (*document.Document, 
 	for _, p := range b.props {
 		v := values[p.key]
 		for _, f := range p.fields {
+			var texts []document.Field
 			switch v := v.(type) {
 			case string:
-				doc.AddField(document.NewTextFieldCustom(f.name, nil, []byte(v), f.opts, f.analyzer))
+				texts = append(texts, document.NewTextFieldCustom(f.name, nil, []byte(v), f.opts, f.analyzer))
 			case []string:
 				for i, s := range v {
-					doc.AddField(document.NewTextFieldCustom(f.name, []uint64{uint64(i)}, []byte(s), f.opts, f.analyzer))
+					texts = append(texts, document.NewTextFieldCustom(f.name, []uint64{uint64(i)}, []byte(s), f.opts, f.analyzer))
 				}
 			default:
 				return nil, misfit(id, p.key, v)
+			}
+			for _, t := range texts {
+				doc.AddField(t)
+			}
+			if f.words != nil && len(texts) > 0 {
+				// After its field: scorch analyzes a document's fields
+				// in order, and the companion reads the field's analysis.
+				doc.AddField(&wordsField{scanner: f.words, texts: texts})
 			}
 		}
 	}

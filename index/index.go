@@ -73,6 +73,8 @@ type Index struct {
 	reports map[string]reportEntry
 
 	stateLabels sync.Map // state name → stateLabel
+
+	words *knownWords // the words with postings of their own (words.go)
 }
 
 // shard is one Bleve index and the columns of its latest snapshot.
@@ -161,7 +163,7 @@ func LoadMapping(data []byte) (*mapping.IndexMappingImpl, error) {
 			return nil, fmt.Errorf("load mapping: field %q is missing", f)
 		}
 	}
-	if _, err := newDocBuilder(m); err != nil {
+	if _, err := newDocBuilder(m, nil); err != nil {
 		return nil, fmt.Errorf("load mapping: %w", err)
 	}
 	return m, nil
@@ -196,12 +198,16 @@ func NewMemoryShards(shards int) (*Index, error) {
 		}
 		ix.shards = append(ix.shards, newShard(bi, newMemoryRecords()))
 	}
+	if err := ix.initWords(); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("new memory index: %w", err)
+	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
 }
 
 func newIndex(m *mapping.IndexMappingImpl, readOnly bool) *Index {
-	return &Index{mapping: m, gz: report.DefaultGazetteer(), readOnly: readOnly, reports: map[string]reportEntry{}}
+	return &Index{mapping: m, gz: report.DefaultGazetteer(), readOnly: readOnly, reports: map[string]reportEntry{}, words: &knownWords{}}
 }
 
 // Create makes a new, empty on-disk index at dir, which must not exist,
@@ -228,6 +234,10 @@ func Create(dir string, shards int) (*Index, error) {
 			return nil, fmt.Errorf("create index %s: %w", dir, err)
 		}
 		ix.shards = append(ix.shards, newShard(bi, records))
+	}
+	if err := ix.initWords(); err != nil {
+		ix.Close()
+		return nil, fmt.Errorf("create index %s: %w", dir, err)
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
 	return ix, nil
@@ -297,6 +307,10 @@ func open(dir string) (*Index, error) {
 		ix.shards = append(ix.shards, newShard(bi, records))
 	}
 	ix.SetMatchCache(DefaultMatchCacheBytes)
+	if err := ix.loadWords(); err != nil {
+		ix.Close()
+		return nil, err
+	}
 	raw, err := ix.shards[0].bi.GetInternal(reportsKey)
 	if err != nil {
 		ix.Close()
@@ -478,7 +492,7 @@ func (ix *Index) shardIndex(id string) int {
 // index batches the documents of one feed into the shard. It drains the
 // feed even after a failure, so the feeder never blocks.
 func (sh *shard) index(ctx context.Context, ix *Index, feed <-chan pendingDoc, progress func(int)) error {
-	builder, err := newDocBuilder(ix.mapping)
+	builder, err := newDocBuilder(ix.mapping, ix.words.list)
 	batch := sh.bi.NewBatch()
 	flush := func() {
 		if err == nil {

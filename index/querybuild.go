@@ -189,7 +189,11 @@ func (ix *Index) textQueryIn(text string, fields []string, boost float64, exact,
 			cq.SetBoost(f.boost * boost)
 			q = cq
 		case consecutive:
-			q = newAdjacentQuery(terms, f.field, f.boost*boost)
+			if w, ok := ix.wordFor(terms); ok {
+				q = newWordQuery(terms, w, f.field, f.boost*boost) // one posting list (words.go)
+			} else {
+				q = newAdjacentQuery(terms, f.field, f.boost*boost)
+			}
 		default:
 			mq := query.NewMatchPhraseQuery(sf)
 			mq.SetField(f.field)

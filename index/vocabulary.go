@@ -60,6 +60,9 @@ type vocabulary struct {
 	// termWords are the Chinese spellings of the report vocabulary
 	// (terms.csv), for ranking a lone character by the words it is part of.
 	termWords []string
+	// nameWords are the Chinese spellings of the bodies and terms, sorted:
+	// the words that get postings of their own (words.go).
+	nameWords []string
 	hash      [8]byte // of the files, for the index fingerprint
 }
 
@@ -191,7 +194,12 @@ func loadVocabulary(files fs.FS, gz *report.Gazetteer) (*vocabulary, error) {
 		if e.kind == "term" {
 			v.termWords = append(v.termWords, e.zh...)
 		}
+		if e.kind != "state" {
+			v.nameWords = append(v.nameWords, e.zh...)
+		}
 	}
+	slices.Sort(v.nameWords)
+	v.nameWords = slices.Compact(v.nameWords)
 	seenEn := map[string]bool{}
 	for _, e := range v.byKey {
 		for _, s := range e.en {
