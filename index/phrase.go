@@ -19,10 +19,16 @@ import (
 
 // adjacentQuery matches terms standing at consecutive positions of one
 // field: a quoted phrase, which the cjk analyzer turns into a chain of
-// overlapping bigrams. It finds what Bleve's PhraseQuery finds, with the
-// same scores (both score the conjunction of the terms), but walks the
+// overlapping bigrams. It finds what Bleve's PhraseQuery finds but walks the
 // terms' postings itself and checks the positions of each candidate
 // directly.
+//
+// It scores a match as a known word's postings do (words.go): each term's
+// TF-IDF with the number of times the phrase stands in the field as its
+// frequency. Bleve's phrase scores each term's own frequency, so a bigram
+// standing elsewhere in the text too (条约 of another treaty) raised the
+// phrase's score; and the terms bridged between two others (bridgeable)
+// need not be read at all.
 //
 // One difference: where a chain of bigrams is typed, its characters must
 // stand together in the text. The analyzer numbers the bigrams of two runs
@@ -84,7 +90,8 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 		// postings are the same for every place it stands.
 		tr := byTerm[t]
 		if tr == nil {
-			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, false)
+			// Opened for its count only; read, it is opened again.
+			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, false, false, false)
 			if err != nil {
 				return nil, fmt.Errorf("phrase searcher: %w", err)
 			}
@@ -100,7 +107,9 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 	}
 	// The places of every term but the bridged ones are read: readers
 	// were opened without them, as a bridged term needs none, and those
-	// of the others are opened again with them.
+	// of the others are opened again with them. A match's norm is the
+	// lead's (one field, one document): the others skip theirs (a square
+	// root a posting).
 	s.places = make([]*termReader, len(q.terms))
 	cjk := m.AnalyzerNameForPath(q.field) == "cjk"
 	s.joins = chainJoins(q.terms, cjk)
@@ -111,7 +120,7 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 		}
 		tr := byTerm[t]
 		if !tr.places {
-			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, scored, scored, true)
+			tfr, err := r.TermFieldReader(ctx, []byte(t), q.field, false, false, true)
 			if err != nil {
 				return nil, fmt.Errorf("phrase searcher: %w", err)
 			}
@@ -131,12 +140,29 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 			break
 		}
 	}
+	if scored && len(q.terms) > 0 {
+		lead := s.places[s.lead]
+		tfr, err := r.TermFieldReader(ctx, []byte(q.terms[s.lead]), q.field, false, true, true)
+		if err != nil {
+			return nil, fmt.Errorf("phrase searcher: %w", err)
+		}
+		_ = lead.reader.Close()
+		lead.reader = tfr
+	}
 	// The index intersects the terms' document sets per segment (roaring
 	// bitmaps), so each term's postings then list only documents having
-	// them all, as for Bleve's conjunction of term searchers.
+	// them all, as for Bleve's conjunction of term searchers. A bridged
+	// term takes part, then is not read: its count is its neighbours'.
 	if err := s.intersect(); err != nil {
 		return nil, fmt.Errorf("phrase searcher: %w", err)
 	}
+	for _, tr := range s.readers {
+		if !tr.places {
+			s.idle = append(s.idle, tr)
+		}
+	}
+	s.readers = slices.DeleteFunc(s.readers, func(tr *termReader) bool { return !tr.places })
+	s.scores = newPhraseScore(s.legs, options.Explain)
 	// As Bleve's phrase searcher does, so a phrase alone scores the same.
 	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
 	return s, nil
@@ -201,7 +227,9 @@ func (l legsByCount) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 // returns those where the terms stand one after another.
 type adjacentSearcher struct {
 	legs    []phraseLeg   // rarest term first
-	readers []*termReader // one a distinct term, rarest first: the walk's lead
+	readers []*termReader // one a distinct term whose places are read, rarest first: the walk's lead
+	idle    []*termReader // the bridged terms' (bridgeable), only intersected
+	scores  *phraseScore
 	// places holds, for each place in the phrase, the reader whose term
 	// places are checked there; nil for a bridged term (bridgeable).
 	places  []*termReader
@@ -315,8 +343,9 @@ func (s *adjacentSearcher) align(ctx *search.SearchContext) (*search.DocumentMat
 			continue // a reader may have gone past the others
 		}
 		var dm *search.DocumentMatch
-		if s.adjacent() {
-			dm = s.score(ctx)
+		if n := s.stands(); n > 0 {
+			lead := s.places[s.lead].cur
+			dm = s.scores.score(ctx, lead.ID, uint64(n), lead.Norm)
 		}
 		for i := range s.readers {
 			if err := s.step(i); err != nil {
@@ -333,17 +362,18 @@ func (s *adjacentSearcher) align(ctx *search.SearchContext) (*search.DocumentMat
 	return nil, nil
 }
 
-// adjacent reports whether the readers' current document has the phrase:
-// its terms at consecutive positions of one field value, where they are a
-// chain of bigrams standing together in the text.
-func (s *adjacentSearcher) adjacent() bool {
+// stands counts the places the phrase stands in the readers' current
+// document: its terms at consecutive positions of one field value, where
+// they are a chain of bigrams standing together in the text.
+func (s *adjacentSearcher) stands() int {
 	lead := uint64(s.lead)
+	n := 0
 	for _, v := range s.places[s.lead].cur.Vectors {
 		if v.Pos >= lead && s.standsAt(v.Field, v.Pos-lead, v.ArrayPositions) {
-			return true
+			n++
 		}
 	}
-	return false
+	return n
 }
 
 // standsAt reports whether the phrase starts at position start of a field
@@ -397,42 +427,9 @@ func chainJoins(terms []string, cjk bool) []int {
 	return joins
 }
 
-// score is the match for the legs' current document, scored as Bleve's
-// conjunction scores it: the sum of each term's score, rarest first.
-func (s *adjacentSearcher) score(ctx *search.SearchContext) *search.DocumentMatch {
-	var rv *search.DocumentMatch
-	var expls []*search.Explanation
-	sum := 0.0
-	for i := range s.legs {
-		l := &s.legs[i]
-		// Without its term vectors the scorer copies no locations: the
-		// positions were checked here and nothing downstream reads them
-		// (hits are marked from the stored text).
-		cur := l.term.cur
-		vectors := cur.Vectors
-		cur.Vectors = nil
-		dm := l.scorer.Score(ctx, cur)
-		cur.Vectors = vectors
-		sum += dm.Score
-		if s.explain {
-			expls = append(expls, dm.Expl)
-		}
-		if rv == nil {
-			rv = dm
-		} else {
-			ctx.DocumentMatchPool.Put(dm)
-		}
-	}
-	rv.Score = sum
-	if s.explain {
-		rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: expls}
-	}
-	return rv
-}
-
 func (s *adjacentSearcher) Close() error {
 	var first error
-	for _, tr := range s.readers {
+	for _, tr := range append(s.readers, s.idle...) {
 		if err := tr.reader.Close(); err != nil && first == nil {
 			first = err
 		}
@@ -441,19 +438,9 @@ func (s *adjacentSearcher) Close() error {
 }
 
 // Weight is the sum of the terms' weights, as a conjunction's.
-func (s *adjacentSearcher) Weight() float64 {
-	var w float64
-	for _, l := range s.legs {
-		w += l.scorer.Weight()
-	}
-	return w
-}
+func (s *adjacentSearcher) Weight() float64 { return s.scores.weight() }
 
-func (s *adjacentSearcher) SetQueryNorm(norm float64) {
-	for _, l := range s.legs {
-		l.scorer.SetQueryNorm(norm)
-	}
-}
+func (s *adjacentSearcher) SetQueryNorm(norm float64) { s.scores.setQueryNorm(norm) }
 
 // Count is the sum of the terms' counts, the worst case Bleve's conjunction
 // reports too: the callers' choice of plan (collect's filter drive) was
@@ -475,7 +462,7 @@ func (s *adjacentSearcher) Size() int {
 	for _, l := range s.legs {
 		n += l.scorer.Size()
 	}
-	for _, tr := range s.readers {
+	for _, tr := range append(s.readers, s.idle...) {
 		n += tr.reader.Size() + tr.buf.Size()
 	}
 	return n

@@ -302,7 +302,7 @@ func (q *wordQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mappin
 	if err := search.RecordTermSearcher(ctx); err != nil {
 		return nil, fmt.Errorf("word searcher: %w", err)
 	}
-	s := &wordSearcher{explain: options.Explain, sums: map[wordScoreKey]float64{}}
+	s := &wordSearcher{}
 	// Each bigram scores with its own document count, as in the phrase;
 	// only the count is read, not the postings.
 	counts := map[string]uint64{}
@@ -326,7 +326,11 @@ func (q *wordQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mappin
 	// The phrase searcher's order (rarest first, the same sort), so the
 	// sum is the same to the last bit.
 	sort.Sort(legs)
-	s.legs = legs
+	scorers := make([]*scorer.TermQueryScorer, len(legs))
+	for i, l := range legs {
+		scorers[i] = l.scorer
+	}
+	s.scores = &phraseScore{legs: scorers, sums: map[wordScoreKey]float64{}, explain: options.Explain}
 	scored := options.Score != "none"
 	if s.reader, err = r.TermFieldReader(ctx, []byte(q.word), wordsFieldOf(q.field), scored, scored, false); err != nil {
 		return nil, fmt.Errorf("word searcher: %w", err)
@@ -349,12 +353,9 @@ func (l wordLegs) Swap(i, j int)      { l[i], l[j] = l[j], l[i] }
 
 // wordSearcher walks a known word's postings.
 type wordSearcher struct {
-	legs    wordLegs
-	reader  bindex.TermFieldReader
-	buf     bindex.TermFieldDoc
-	leg     bindex.TermFieldDoc // what each bigram's scorer sees
-	sums    map[wordScoreKey]float64
-	explain bool
+	reader bindex.TermFieldReader
+	buf    bindex.TermFieldDoc
+	scores *phraseScore
 }
 
 func (s *wordSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
@@ -362,7 +363,7 @@ func (s *wordSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, e
 	if err != nil || d == nil {
 		return nil, err
 	}
-	return s.score(ctx, d), nil
+	return s.scores.score(ctx, d.ID, d.Freq, d.Norm), nil
 }
 
 func (s *wordSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInternalID) (*search.DocumentMatch, error) {
@@ -370,30 +371,47 @@ func (s *wordSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInterna
 	if err != nil || d == nil {
 		return nil, err
 	}
-	return s.score(ctx, d), nil
+	return s.scores.score(ctx, d.ID, d.Freq, d.Norm), nil
 }
 
-// score sums the bigrams' scores with the word's count in the document as
-// each one's frequency and the text field's norm. The sum depends on those
-// two only, and most documents share a few pairs (a count of 1, a few
-// hundred text lengths): a sum once computed is reused, the same to the
-// last bit, skipping a scorer call and a pooled match per bigram.
-func (s *wordSearcher) score(ctx *search.SearchContext, d *bindex.TermFieldDoc) *search.DocumentMatch {
-	key := wordScoreKey{d.Freq, d.Norm}
-	if sum, ok := s.sums[key]; ok && !s.explain {
+// phraseScore scores a phrase's matches, or a known word's: the sum of its
+// bigrams' scores (rarest first, as Bleve's conjunction sums them), each
+// with the number of times the phrase stands in the field as its frequency
+// and the field's norm. The sum depends on those two only, and most
+// documents share a few pairs (a count of 1, a few hundred text lengths): a
+// sum once computed is reused, the same to the last bit, skipping a scorer
+// call and a pooled match per bigram.
+type phraseScore struct {
+	legs    []*scorer.TermQueryScorer
+	sums    map[wordScoreKey]float64
+	leg     bindex.TermFieldDoc // what each bigram's scorer sees
+	explain bool
+}
+
+func newPhraseScore(legs []phraseLeg, explain bool) *phraseScore {
+	p := &phraseScore{sums: map[wordScoreKey]float64{}, explain: explain}
+	for _, l := range legs {
+		p.legs = append(p.legs, l.scorer)
+	}
+	return p
+}
+
+func (p *phraseScore) score(ctx *search.SearchContext, id bindex.IndexInternalID, freq uint64, norm float64) *search.DocumentMatch {
+	key := wordScoreKey{freq, norm}
+	if sum, ok := p.sums[key]; ok && !p.explain {
 		rv := ctx.DocumentMatchPool.Get()
-		rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, d.ID)
+		rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, id)
 		rv.Score = sum
 		return rv
 	}
-	s.leg.ID, s.leg.Freq, s.leg.Norm = d.ID, d.Freq, d.Norm
+	p.leg.ID, p.leg.Freq, p.leg.Norm = id, freq, norm
 	var rv *search.DocumentMatch
 	var expls []*search.Explanation
 	sum := 0.0
-	for i := range s.legs {
-		dm := s.legs[i].scorer.Score(ctx, &s.leg)
+	for _, l := range p.legs {
+		dm := l.Score(ctx, &p.leg)
 		sum += dm.Score
-		if s.explain {
+		if p.explain {
 			expls = append(expls, dm.Expl)
 		}
 		if rv == nil {
@@ -403,13 +421,29 @@ func (s *wordSearcher) score(ctx *search.SearchContext, d *bindex.TermFieldDoc) 
 		}
 	}
 	rv.Score = sum
-	if s.explain {
+	if p.explain {
 		rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: expls}
 	}
-	if len(s.sums) < maxWordScoreSums {
-		s.sums[key] = sum
+	if len(p.sums) < maxWordScoreSums {
+		p.sums[key] = sum
 	}
 	return rv
+}
+
+// weight is the sum of the bigrams' weights, as a conjunction's.
+func (p *phraseScore) weight() float64 {
+	var w float64
+	for _, l := range p.legs {
+		w += l.Weight()
+	}
+	return w
+}
+
+func (p *phraseScore) setQueryNorm(norm float64) {
+	clear(p.sums) // computed with the norm before
+	for _, l := range p.legs {
+		l.SetQueryNorm(norm)
+	}
 }
 
 // wordScoreKey is what a word's score in a document depends on.
@@ -425,20 +459,9 @@ const maxWordScoreSums = 4096
 func (s *wordSearcher) Close() error { return s.reader.Close() }
 
 // Weight is the sum of the bigrams' weights, as the phrase's.
-func (s *wordSearcher) Weight() float64 {
-	var w float64
-	for _, l := range s.legs {
-		w += l.scorer.Weight()
-	}
-	return w
-}
+func (s *wordSearcher) Weight() float64 { return s.scores.weight() }
 
-func (s *wordSearcher) SetQueryNorm(norm float64) {
-	clear(s.sums) // computed with the norm before
-	for _, l := range s.legs {
-		l.scorer.SetQueryNorm(norm)
-	}
-}
+func (s *wordSearcher) SetQueryNorm(norm float64) { s.scores.setQueryNorm(norm) }
 
 // Count is the number of documents having the word: exact, unlike a
 // phrase's estimate.
@@ -450,8 +473,8 @@ var wordSearcherSize = int(reflect.TypeFor[wordSearcher]().Size())
 
 func (s *wordSearcher) Size() int {
 	n := wordSearcherSize + s.reader.Size()
-	for _, l := range s.legs {
-		n += l.scorer.Size()
+	for _, l := range s.scores.legs {
+		n += l.Size()
 	}
 	return n
 }

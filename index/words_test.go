@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,8 +20,8 @@ import (
 // TestWordPostingsMatchThePhrase: for every known word and text field, the
 // word's postings find exactly the documents the phrase of its bigrams
 // finds, walking and skipping (Advance), on the fixtures and on a synthetic
-// collection in two shards; a word scores at most what the phrase scores
-// (its count is at most each bigram's).
+// collection in two shards, with the same scores: the word's count in its
+// postings is the number of places the phrase finds it at.
 func TestWordPostingsMatchThePhrase(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -55,8 +56,8 @@ func TestWordPostingsMatchThePhrase(t *testing.T) {
 							continue
 						}
 						for d, s := range word {
-							if s > phrase[d]*(1+1e-12) {
-								t.Errorf("shard %d, %s in %s, doc %d: word scores %v, above the phrase's %v", i, w, field, d, s, phrase[d])
+							if s != phrase[d] {
+								t.Errorf("shard %d, %s in %s, doc %d: word scores %v, the phrase %v", i, w, field, d, s, phrase[d])
 							}
 						}
 						found[w] += len(word)
@@ -117,9 +118,10 @@ func wordsTestIndex(t *testing.T, words []string, activities []string, footnotes
 	return ix
 }
 
-// TestWordScoresAsItsBigrams: where each bigram of a word stands only inside
-// the word, the word scores exactly as the phrase; a bigram standing
-// elsewhere too raises the phrase's score only. Places count as for the
+// TestWordScoresAsItsBigrams: a word's postings score as the phrase of its
+// bigrams does, and, where each bigram stands only inside the word, as
+// Bleve's PhraseQuery; a bigram standing elsewhere too raises Bleve's score
+// only. Places count as for the
 // phrase: a space or another footnote between the characters is no match,
 // a longer name containing the word is one (standing by itself is the tag's
 // business, plan.go).
@@ -157,7 +159,7 @@ func TestWordScoresAsItsBigrams(t *testing.T) {
 	for _, tc := range []struct {
 		word, field string
 		want        []int // records found, by activity
-		same        []int // of those, where word and phrase score alike
+		same        []int // of those, where the word scores as Bleve's PhraseQuery
 	}{
 		{w, "activity", []int{0, 1, 3, 4}, []int{0, 3, 4}},
 		{w, "footnotes", nil, nil},
@@ -170,6 +172,9 @@ func TestWordScoresAsItsBigrams(t *testing.T) {
 			}
 			word := byActivity(runQuery(t, cols.reader, ix, newWordQuery(terms, tc.word, tc.field, 3), nil))
 			phrase := byActivity(runQuery(t, cols.reader, ix, newAdjacentQuery(terms, tc.field, 3), nil))
+			bq := query.NewPhraseQuery(terms, tc.field)
+			bq.SetBoost(3)
+			bleve := byActivity(runQuery(t, cols.reader, ix, bq, nil))
 			var got []int
 			for i := range word {
 				got = append(got, i)
@@ -179,12 +184,15 @@ func TestWordScoresAsItsBigrams(t *testing.T) {
 				t.Fatalf("word finds records %v, want %v (the phrase finds %v)", got, tc.want, phrase)
 			}
 			for _, i := range tc.want {
-				same := slices.Contains(tc.same, i)
-				if (word[i] == phrase[i]) != same {
-					t.Errorf("record %d (%q): word scores %v, phrase %v; alike %v", i, activities[i], word[i], phrase[i], same)
+				if word[i] != phrase[i] {
+					t.Errorf("record %d (%q): word scores %v, the phrase %v", i, activities[i], word[i], phrase[i])
 				}
-				if word[i] > phrase[i] {
-					t.Errorf("record %d: the word scores above the phrase", i)
+				same := slices.Contains(tc.same, i)
+				if alike := math.Abs(word[i]-bleve[i]) < 1e-12; alike != same {
+					t.Errorf("record %d (%q): word scores %v, Bleve's PhraseQuery %v; alike %v", i, activities[i], word[i], bleve[i], same)
+				}
+				if word[i] > bleve[i]*(1+1e-12) {
+					t.Errorf("record %d: the word scores above Bleve's phrase", i)
 				}
 			}
 		})
