@@ -498,7 +498,13 @@ func (ix *Index) wordMatch(sf string, exact, withSection bool, st *report.State,
 	if !v.masked(w) {
 		return ix.textQueryIn(sf, nil, 1, exact, withSection)
 	}
-	text := ix.textQueryIn(sf, nil, 1, exact, false)
+	// A masked word counts only where it stands by itself (the tag), so
+	// its characters standing in place in some field find the same
+	// records as its bigrams anywhere in one: with postings of its own,
+	// those are one list to read (words.go).
+	terms, _ := ix.analyze(sf)
+	_, known := ix.wordFor(terms)
+	text := ix.textQueryIn(sf, nil, 1, exact || known, false)
 	if text == nil {
 		return nil
 	}
