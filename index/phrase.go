@@ -162,7 +162,11 @@ func (q *adjacentQuery) Searcher(ctx context.Context, r bindex.IndexReader, m ma
 		}
 	}
 	s.readers = slices.DeleteFunc(s.readers, func(tr *termReader) bool { return !tr.places })
-	s.scores = newPhraseScore(s.legs, options.Explain)
+	scorers := make([]*scorer.TermQueryScorer, len(s.legs))
+	for i, l := range s.legs {
+		scorers[i] = l.scorer
+	}
+	s.scores = newPhraseScore(scorers, options.Explain)
 	// As Bleve's phrase searcher does, so a phrase alone scores the same.
 	s.SetQueryNorm(1 / math.Sqrt(s.Weight()))
 	return s, nil

@@ -63,6 +63,9 @@ func termsKey(terms []string) string { return strings.Join(terms, "\x00") }
 // single posting list already).
 func (ix *Index) setWords(list []string) {
 	kw := &knownWords{byTerms: map[string]string{}}
+	if !ix.mappingHasWords() {
+		list = nil
+	}
 	for _, w := range list {
 		terms, consecutive := ix.analyze(w)
 		if !consecutive || len(terms) < 2 {
@@ -72,9 +75,6 @@ func (ix *Index) setWords(list []string) {
 		kw.byTerms[termsKey(terms)] = w
 	}
 	slices.Sort(kw.list)
-	if !ix.mappingHasWords() {
-		kw = &knownWords{}
-	}
 	ix.words = kw
 }
 
@@ -179,7 +179,8 @@ func newWordScanner(field string, opts bindex.FieldIndexingOptions, an analysis.
 // before by their shared character, as the phrase searcher checks
 // (adjacentSearcher.standsAt).
 func (p *wordPattern) count(tfs bindex.TokenFrequencies) int {
-	legs := make([]*bindex.TokenFreq, len(p.terms))
+	var buf [16]*bindex.TokenFreq // a word's terms, without an allocation for each field value
+	legs := append(buf[:0], make([]*bindex.TokenFreq, len(p.terms))...)
 	for i, t := range p.terms {
 		if legs[i] = tfs[t]; legs[i] == nil {
 			return 0
@@ -330,7 +331,7 @@ func (q *wordQuery) Searcher(ctx context.Context, r bindex.IndexReader, m mappin
 	for i, l := range legs {
 		scorers[i] = l.scorer
 	}
-	s.scores = &phraseScore{legs: scorers, sums: map[wordScoreKey]float64{}, explain: options.Explain}
+	s.scores = newPhraseScore(scorers, options.Explain)
 	scored := options.Score != "none"
 	if s.reader, err = r.TermFieldReader(ctx, []byte(q.word), wordsFieldOf(q.field), scored, scored, false); err != nil {
 		return nil, fmt.Errorf("word searcher: %w", err)
@@ -383,21 +384,18 @@ func (s *wordSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInterna
 // call and a pooled match per bigram.
 type phraseScore struct {
 	legs    []*scorer.TermQueryScorer
-	sums    map[wordScoreKey]float64
+	sums    map[scoreKey]float64
 	leg     bindex.TermFieldDoc // what each bigram's scorer sees
 	explain bool
 }
 
-func newPhraseScore(legs []phraseLeg, explain bool) *phraseScore {
-	p := &phraseScore{sums: map[wordScoreKey]float64{}, explain: explain}
-	for _, l := range legs {
-		p.legs = append(p.legs, l.scorer)
-	}
-	return p
+// newPhraseScore scores with the terms' scorers, rarest term first.
+func newPhraseScore(legs []*scorer.TermQueryScorer, explain bool) *phraseScore {
+	return &phraseScore{legs: legs, sums: map[scoreKey]float64{}, explain: explain}
 }
 
 func (p *phraseScore) score(ctx *search.SearchContext, id bindex.IndexInternalID, freq uint64, norm float64) *search.DocumentMatch {
-	key := wordScoreKey{freq, norm}
+	key := scoreKey{freq, norm}
 	if sum, ok := p.sums[key]; ok && !p.explain {
 		rv := ctx.DocumentMatchPool.Get()
 		rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, id)
@@ -424,7 +422,7 @@ func (p *phraseScore) score(ctx *search.SearchContext, id bindex.IndexInternalID
 	if p.explain {
 		rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: expls}
 	}
-	if len(p.sums) < maxWordScoreSums {
+	if len(p.sums) < maxScoreSums {
 		p.sums[key] = sum
 	}
 	return rv
@@ -446,15 +444,15 @@ func (p *phraseScore) setQueryNorm(norm float64) {
 	}
 }
 
-// wordScoreKey is what a word's score in a document depends on.
-type wordScoreKey struct {
+// scoreKey is what a word's score in a document depends on.
+type scoreKey struct {
 	freq uint64
 	norm float64
 }
 
-// maxWordScoreSums bounds the sums a searcher keeps: far more than the
+// maxScoreSums bounds the sums a searcher keeps: far more than the
 // distinct text lengths of a field (a few hundred).
-const maxWordScoreSums = 4096
+const maxScoreSums = 4096
 
 func (s *wordSearcher) Close() error { return s.reader.Close() }
 
