@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -182,7 +183,7 @@ func (p *parser) source(n int) string {
 	if pl := p.place(n); pl != "" {
 		return p.file + ":" + pl
 	}
-	return fmt.Sprintf("%s:%d", p.file, n)
+	return p.file + ":" + strconv.Itoa(n)
 }
 
 func (p *parser) errorf(line int, format string, args ...any) {

@@ -105,12 +105,26 @@ func parsePeriod(rs []rune) (Period, error) {
 // appendMonths relies on the items of a period coming in order, so that a
 // duplicate month can only be the last one appended.
 func appendMonths(months []string, first, last time.Time) []string {
-	for m := time.Date(first.Year(), first.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(last); m = m.AddDate(0, 1, 0) {
-		if s := m.Format("2006-01"); len(months) == 0 || months[len(months)-1] != s {
+	y, m := first.Year(), int(first.Month())
+	for ly, lm := last.Year(), int(last.Month()); y < ly || y == ly && m <= lm; {
+		if s := monthKey(y, m); len(months) == 0 || months[len(months)-1] != s {
 			months = append(months, s)
+		}
+		if m++; m > 12 {
+			y, m = y+1, 1
 		}
 	}
 	return months
+}
+
+// monthKey is "YYYY-MM", as time.Format's "2006-01" writes it, without its
+// cost: formatting months was a tenth of parsing a report.
+func monthKey(year, month int) string {
+	if year < 0 || year > 9999 {
+		return fmt.Sprintf("%d-%02d", year, month)
+	}
+	return string([]byte{byte('0' + year/1000), byte('0' + year/100%10), byte('0' + year/10%10), byte('0' + year%10),
+		'-', byte('0' + month/10), byte('0' + month%10)})
 }
 
 var unitNames = [...]rune{'年', '月', '日'}

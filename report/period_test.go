@@ -252,3 +252,14 @@ func BenchmarkParsePeriod(b *testing.B) {
 		}
 	}
 }
+
+func TestMonthKeyIsTimeFormat(t *testing.T) {
+	for _, y := range []int{1, 7, 99, 100, 999, 1000, 1996, 2026, 9999, 10000, 12345} {
+		for m := 1; m <= 12; m++ {
+			want := time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+			if got := monthKey(y, m); got != want {
+				t.Errorf("monthKey(%d, %d) = %q, want %q", y, m, got, want)
+			}
+		}
+	}
+}

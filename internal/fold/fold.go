@@ -253,6 +253,12 @@ func IsWide(r rune) bool {
 // to ASCII so that indexed, stored and displayed text agree (Bleve's tokenizer
 // drops full-width digits otherwise).
 func Clean(s string) string {
+	if isClean(s) {
+		// Most cells need nothing done: building a copy of each was a
+		// quarter of parsing a report. BenchmarkClean, a sentence of 47
+		// characters: 1.3 µs copied rune by rune, 0.3 µs checked.
+		return s
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	pendingSpace := false
@@ -271,6 +277,30 @@ func Clean(s string) string {
 		prev = r
 	}
 	return b.String()
+}
+
+// isClean reports whether Clean would return s as it is: valid UTF-8
+// without whitespace or full-width letters and digits.
+func isClean(s string) bool {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c == ' ' || c >= '\t' && c <= '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r > '\u3000' && r < '０' {
+			i += n // Chinese characters and punctuation, the bulk of a cell
+			continue
+		}
+		if r == utf8.RuneError && n == 1 || unicode.IsSpace(r) || Width(r) != r {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // Width maps full-width ASCII letters and digits to ASCII. Full-width

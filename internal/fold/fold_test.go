@@ -93,3 +93,43 @@ func BenchmarkSearchRunes(b *testing.B) {
 		SearchRunes(text)
 	}
 }
+
+// cleanByRunes is Clean without its fast path: what it must agree with.
+func cleanByRunes(s string) string {
+	var b strings.Builder
+	pendingSpace := false
+	var prev rune
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			pendingSpace = true
+			continue
+		}
+		r = Width(r)
+		if pendingSpace && prev != 0 && !IsWide(prev) && !IsWide(r) {
+			b.WriteByte(' ')
+		}
+		pendingSpace = false
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
+}
+
+func FuzzClean(f *testing.F) {
+	for _, s := range []string{"", "大不列颠及 北爱尔兰联 合王国", "Article XIV", "第２ＣＴＢＴ", "附件2国家", "a\u00a0b", "\u3000全角\u3000",
+		"\xff\xfe", "tab\there", "line\nbreak\r\n", "\u0085next", "\u2028", "2006年6月至10月"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Clean(s), cleanByRunes(s); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func BenchmarkClean(b *testing.B) {
+	cell := "日本外务大臣在东京会见了全面禁止核试验条约组织筹备委员会执行秘书，讨论《条约》早日生效的问题。"
+	for b.Loop() {
+		Clean(cell)
+	}
+}
