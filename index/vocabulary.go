@@ -52,6 +52,11 @@ type vocabulary struct {
 	// stateWords are the masked words that are state spellings: states are
 	// matched through the gazetteer's mentions, not standalone tags.
 	stateWords map[string]bool
+	// standalone are the masked words that are not state spellings, in
+	// order: the words standaloneWords looks for (7 of the 20 masked
+	// words today; looking for all 20 and then skipping the states was 3%
+	// of the indexer's CPU at 1M records).
+	standalone []string
 	// names are every known Chinese name and term with its display form,
 	// for did-you-mean suggestions.
 	names []knownName
@@ -362,9 +367,13 @@ func (v *vocabulary) buildMasks(entries []*vocabEntry) {
 			}
 		}
 	}
-	for _, list := range v.maskedBy {
+	for w, list := range v.maskedBy {
 		sort.Strings(list)
+		if !v.stateWords[w] {
+			v.standalone = append(v.standalone, w)
+		}
 	}
+	sort.Strings(v.standalone)
 	sort.Slice(v.names, func(i, j int) bool { return v.names[i].sf < v.names[j].sf })
 }
 
@@ -441,8 +450,8 @@ func (v *vocabulary) standaloneWords(texts []string, set map[string]bool) {
 	// A word absent from the join is absent from every text; one present
 	// is then checked text by text, as before.
 	all := strings.Join(compact, "\x00")
-	for w := range v.maskedBy {
-		if !strings.Contains(all, w) || v.stateWords[w] || set["w:"+w] {
+	for _, w := range v.standalone {
+		if !strings.Contains(all, w) || set["w:"+w] {
 			continue
 		}
 		for _, t := range compact {
