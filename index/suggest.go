@@ -47,6 +47,14 @@ const (
 
 // suggest finds did-you-mean queries for req, which found total records.
 func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Suggestion {
+	if req.HasFilters() {
+		// With filters, finding little is most often the filters' doing,
+		// and the page's way out is to remove one; telling the words'
+		// part from theirs costs a search of the bare query (26 ms for a
+		// common word at 1M), and each candidate another. Without the
+		// filters, the suggestions come.
+		return nil
+	}
 	clauses, err := parseQuery(req.Query)
 	if err != nil {
 		return nil
@@ -56,14 +64,6 @@ func (ix *Index) suggest(ctx context.Context, req Request, total uint64) []Sugge
 		return nil
 	}
 	words := clauses
-	if req.HasFilters() {
-		// With filters, finding little is most often the filters' doing,
-		// and the page's way out is to remove one; telling the words'
-		// part from theirs costs a search of the bare query (26 ms for a
-		// common word at 1M), and each candidate another. Without the
-		// filters, the suggestions come.
-		return nil
-	}
 	if len(clauses) > 1 && !strings.ContainsAny(req.Query, "\"“”:+-|") && utf8.RuneCountInString(req.Query) <= maxSuggestRunes {
 		// Words that together were meant as one name: Untied Kingdom.
 		clauses = append(clauses, clause{text: strings.TrimSpace(req.Query)})
