@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -131,5 +132,20 @@ func BenchmarkClean(b *testing.B) {
 	cell := "日本外务大臣在东京会见了全面禁止核试验条约组织筹备委员会执行秘书，讨论《条约》早日生效的问题。"
 	for b.Loop() {
 		Clean(cell)
+	}
+}
+
+// A cleaned cell must not be a piece of the text it was cut from: that
+// would keep the whole file in memory for as long as the cell lives.
+func TestCleanCopies(t *testing.T) {
+	file := "国家\t日期\t活动\n日本\t2006年6月\t外务大臣会见了执行秘书\n"
+	for _, cell := range []string{file[len("国家\t日期\t活动\n"):][:len("日本")], file[len(file)-len("外务大臣会见了执行秘书\n") : len(file)-1]} {
+		got := Clean(cell)
+		if got != cell {
+			t.Fatalf("Clean(%q) = %q", cell, got)
+		}
+		if unsafe.StringData(got) == unsafe.StringData(cell) {
+			t.Errorf("Clean(%q) returned its input, a piece of the file's text, not a copy", cell)
+		}
 	}
 }
