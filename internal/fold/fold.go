@@ -264,6 +264,11 @@ func Clean(s string) string {
 		// build from 122 s to 225 s.
 		return strings.Clone(s)
 	}
+	return cleanByRunes(s)
+}
+
+// cleanByRunes is Clean rune by rune, for text that needs something done.
+func cleanByRunes(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	pendingSpace := false
@@ -284,7 +289,7 @@ func Clean(s string) string {
 	return b.String()
 }
 
-// isClean reports whether Clean would return s as it is: valid UTF-8
+// isClean reports whether Clean would leave s unchanged: valid UTF-8
 // without whitespace or full-width letters and digits.
 func isClean(s string) bool {
 	for i := 0; i < len(s); {

@@ -95,27 +95,7 @@ func BenchmarkSearchRunes(b *testing.B) {
 	}
 }
 
-// cleanByRunes is Clean without its fast path: what it must agree with.
-func cleanByRunes(s string) string {
-	var b strings.Builder
-	pendingSpace := false
-	var prev rune
-	for _, r := range s {
-		if unicode.IsSpace(r) {
-			pendingSpace = true
-			continue
-		}
-		r = Width(r)
-		if pendingSpace && prev != 0 && !IsWide(prev) && !IsWide(r) {
-			b.WriteByte(' ')
-		}
-		pendingSpace = false
-		b.WriteRune(r)
-		prev = r
-	}
-	return b.String()
-}
-
+// FuzzClean holds Clean's fast path (isClean) to the rune-by-rune form.
 func FuzzClean(f *testing.F) {
 	for _, s := range []string{"", "大不列颠及 北爱尔兰联 合王国", "Article XIV", "第２ＣＴＢＴ", "附件2国家", "a\u00a0b", "\u3000全角\u3000",
 		"\xff\xfe", "tab\there", "line\nbreak\r\n", "\u0085next", "\u2028", "2006年6月至10月"} {
