@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
-
-	"ctbtsearch"
 )
 
 // A report's summary outlives its text: the indexer keeps every report's
@@ -14,12 +12,8 @@ import (
 // that is a piece of the text keeps the whole file in memory; at 1M records
 // that was 116 MiB of files under the indexer's heap limit.
 func TestReportKeepsNoFileText(t *testing.T) {
-	data, err := ctbtsearch.SampleReports.ReadFile(sampleName)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// The sample carries no symbol line; reports printed later do.
-	text := "A/62/115\n" + string(data)
+	text := "A/62/115\n" + string(sampleBytes(t))
 	rep, err := parseLines(sampleName, strings.Split(text, "\n"), nil, DefaultGazetteer())
 	if err != nil {
 		t.Fatal(err)
