@@ -346,3 +346,25 @@ func BenchmarkKnownWordPhrase(b *testing.B) {
 		})
 	}
 }
+
+// The scan counts a word in every field value of every record it indexes:
+// it must not allocate for a word of up to 16 terms (wordPattern.count).
+// Eight terms, as the Treaty's name has: Go puts a small slice of three on
+// the stack by itself, but not this one.
+func TestWordCountAllocatesNothing(t *testing.T) {
+	word := []rune("全面禁止核试验条约")
+	p := &wordPattern{word: string(word)}
+	tfs := bindex.TokenFrequencies{}
+	for i := range len(word) - 1 {
+		term := string(word[i : i+2])
+		p.terms = append(p.terms, term)
+		p.joins = append(p.joins, min(i, 1)*3) // each bigram starts one character (3 bytes) after the last
+		tfs[term] = &bindex.TokenFreq{Term: []byte(term), Locations: []*bindex.TokenLocation{{Position: i + 1, Start: 3 * i, End: 3*i + 6}}}
+	}
+	if n := p.count(tfs); n != 1 {
+		t.Fatalf("count = %d, want 1", n)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { p.count(tfs) }); allocs != 0 {
+		t.Errorf("count allocates %v times a value", allocs)
+	}
+}
