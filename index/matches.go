@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
-	"sync"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -83,18 +82,12 @@ func (ix *Index) pinShards(ctx context.Context) (*pinned, error) {
 // error.
 func (p *pinned) eachShard(fn func(shard int, cols *columns) error) error {
 	errs := make([]error, len(p.cols))
-	var wg sync.WaitGroup
-	for i, cols := range p.cols {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// A fault reading a damaged segment must become this shard's
-			// error, not kill the process (see guardReads).
-			defer guardReads(&errs[i], debug.SetPanicOnFault(true))
-			errs[i] = fn(i, cols)
-		}()
-	}
-	wg.Wait()
+	sideBySide(len(p.cols), func(i int) {
+		// A fault reading a damaged segment must become this shard's
+		// error, not kill the process (see guardReads).
+		defer guardReads(&errs[i], debug.SetPanicOnFault(true))
+		errs[i] = fn(i, p.cols[i])
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err

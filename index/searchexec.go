@@ -150,6 +150,23 @@ func (ix *Index) Search(ctx context.Context, req Request) (_ *Result, err error)
 	return out, nil
 }
 
+// sideBySide runs fn for each of n shards, each on a goroutine of its own
+// when there are several. One shard runs on the caller's: starting a
+// goroutine and waking the caller when it is done cost more than a small
+// search (futex was 10% of the CPU of filtered searches on a one-shard
+// index of 10k records).
+func sideBySide(n int, fn func(shard int)) {
+	if n == 1 {
+		fn(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { fn(i) })
+	}
+	wg.Wait()
+}
+
 // merged is the combined result of a query over every shard. It pins the
 // shards' snapshots until release.
 type merged struct {
@@ -181,21 +198,15 @@ func (m *merged) release() {
 // all shards are kept.
 func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wantFacets bool) (*merged, error) {
 	m := &merged{runs: make([]shardRun, len(ix.shards))}
-	var wg sync.WaitGroup
-	for i, sh := range ix.shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := &m.runs[i]
-			defer guardReads(&r.err, debug.SetPanicOnFault(true))
-			r.cols, r.release, r.err = sh.snapshot(ctx)
-			if r.err != nil {
-				return
-			}
-			r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, p.key, valueSet(r.cols.sections, p.ownSections), ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
-		}()
-	}
-	wg.Wait()
+	sideBySide(len(ix.shards), func(i int) {
+		r := &m.runs[i]
+		defer guardReads(&r.err, debug.SetPanicOnFault(true))
+		r.cols, r.release, r.err = ix.shards[i].snapshot(ctx)
+		if r.err != nil {
+			return
+		}
+		r.col, r.err = ix.collect(ctx, i, r.cols, p.query, p.own, p.key, valueSet(r.cols.sections, p.ownSections), ix.filterSets(r.cols, req), req.Sort, k, wantFacets)
+	})
 	for _, r := range m.runs {
 		if r.err != nil {
 			m.release()
@@ -216,19 +227,14 @@ func (ix *Index) runShards(ctx context.Context, p *plan, req *Request, k int, wa
 	}
 	// Shards driven by their filters may still miss month counts of the
 	// result's span, known only now (collectMonthRest).
-	for i := range m.runs {
+	sideBySide(len(m.runs), func(i int) {
 		r := &m.runs[i]
 		if !r.col.rest {
-			continue
+			return
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer guardReads(&r.err, debug.SetPanicOnFault(true))
-			r.err = ix.collectMonthRest(ctx, r.cols, p.query, ix.filterSets(r.cols, req), m.firstYear, m.lastYear, r.col)
-		}()
-	}
-	wg.Wait()
+		defer guardReads(&r.err, debug.SetPanicOnFault(true))
+		r.err = ix.collectMonthRest(ctx, r.cols, p.query, ix.filterSets(r.cols, req), m.firstYear, m.lastYear, r.col)
+	})
 	for _, r := range m.runs {
 		if r.err != nil {
 			m.release()
