@@ -109,8 +109,8 @@ func (ix *Index) SetMatchCache(bytes int64) {
 
 // ShardsFor is how many shards an index of n records gets. Large indexes
 // get one per core of the machines this runs on (2): shards are built and
-// searched side by side. Small ones keep one: the speed-up is nil there, and
-// term statistics computed over the few hundred records of a real
+// searched side by side. Smaller ones keep one: the speed-up is nil there,
+// and term statistics computed over the few hundred records of a real
 // collection split in two would make the ranking noisy.
 func ShardsFor(records int) int {
 	if records < shardThreshold {
@@ -119,12 +119,17 @@ func ShardsFor(records int) int {
 	return 2
 }
 
-// shardThreshold: below this many records one shard searches in a few
-// milliseconds anyway. From here on, a shard holds thousands of records,
-// plenty for term statistics, and two build side by side: 10k synthetic
-// records indexed in 1.75 s with two shards against 2.24–2.45 s with one
-// (cmd/indexer, GOGC 400; docs/PERFORMANCE.md).
-const shardThreshold = 8000
+// shardThreshold: below this many records two shards gain nothing. Every
+// search builds its searchers once per shard, and searches over 10k or
+// 100k records are too short for the second core to pay for that: cold, in
+// process (ctbtbench search -facets -match-cache 0, alternating), one shard
+// of 10k synthetic records was as fast in every class and 10% faster for
+// searches narrowed by three filters (0.26–0.27 against 0.30–0.31 ms p50);
+// at 100k the two were even in every class. Indexing is slower with one
+// (10k: 7,658 records/s against 9,626; 100k: 11,446), still above what
+// cmd/indexer must reach. At 1M, two shards keep every class's p99 within
+// 150 ms (docs/PERFORMANCE.md).
+const shardThreshold = 50_000
 
 // shardDir names a shard's directory inside an index directory.
 func shardDir(dir string, i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d", i)) }
