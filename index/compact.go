@@ -1,0 +1,135 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
+)
+
+// A small index is published as one segment a shard. Bleve leaves the
+// segments its background merging has reached when the build ends: four
+// for 10k records. Every term a search reads is looked up in each segment's
+// dictionary, and on a small index those lookups are much of a search: one
+// segment instead of four made searches narrowed by three filters 15%
+// faster and quoted phrases 12–18% (ctbtbench search, 10k records, cold,
+// alternating; docs/PERFORMANCE.md). Merging costs 0.1 s at 10k. Large
+// indexes keep their segments: at 1M a merge took 12 s a shard and mapped
+// every input segment, 1.5 GiB at its peak with both shards at once.
+
+// mergeIdle bounds the wait for Bleve's background work after the merge:
+// the merged segment is recorded on disk by its persister, asynchronously.
+const mergeIdle = 30 * time.Second
+
+// mergeSegments merges a shard being built into one segment and waits until
+// the result is recorded on disk.
+func mergeSegments(ctx context.Context, bi bleve.Index) error {
+	adv, err := bi.Advanced()
+	if err != nil {
+		return fmt.Errorf("merge segments: %w", err)
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil // not Bleve's scorch: nothing to merge
+	}
+	// Bleve's ForceMerge waits for the merge without heeding ctx; a merge
+	// failing over and over would hold it until the index is closed, which
+	// the caller does when ctx ends.
+	done := make(chan error, 1)
+	go func() { done <- sc.ForceMerge(ctx, nil) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("merge segments: %w", err)
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("merge segments: %w", ctx.Err())
+	}
+	deadline := time.Now().Add(mergeIdle)
+	for {
+		if active, _ := sc.StatsMap()["index_bgthreads_active"].(bool); !active {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("merge segments: Bleve's background work not done after %v", mergeIdle)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("merge segments: %w", ctx.Err())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+}
+
+// removeUnusedSegments deletes the segment files of a closed shard that its
+// last snapshot on disk does not use: the inputs of a merge, which Bleve
+// deletes in the background, if at all before it is closed. They would be
+// published, and copied and checked with the generation, for nothing.
+func removeUnusedSegments(dir string) error {
+	used, err := segmentFiles(dir)
+	if err != nil {
+		return fmt.Errorf("remove unused segments: %w", err)
+	}
+	if len(used) == 0 {
+		return nil // not Bleve's scorch, or no segment at all: leave it as it is
+	}
+	store := filepath.Join(dir, "store")
+	entries, err := os.ReadDir(store)
+	if err != nil {
+		return fmt.Errorf("remove unused segments: %w", err)
+	}
+	for _, e := range entries {
+		if name := e.Name(); strings.HasSuffix(name, ".zap") && !used[name] {
+			if err := os.Remove(filepath.Join(store, name)); err != nil {
+				return fmt.Errorf("remove unused segments: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// segmentFiles are the names of the files of the segments a shard's last
+// snapshot on disk uses, read as a server reads it.
+func segmentFiles(dir string) (_ map[string]bool, err error) {
+	bi, err := bleve.OpenUsing(dir, map[string]any{"read_only": true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if cerr := bi.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	adv, err := bi.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	sc, ok := adv.(*scorch.Scorch)
+	if !ok {
+		return nil, nil
+	}
+	r, err := sc.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return nil, nil
+	}
+	files := map[string]bool{}
+	for _, s := range snap.Segments() {
+		p, ok := s.Segment().(segment.PersistedSegment)
+		if !ok {
+			return nil, fmt.Errorf("a segment of %s is not on disk", dir)
+		}
+		files[filepath.Base(p.Path())] = true
+	}
+	return files, nil
+}
