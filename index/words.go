@@ -384,23 +384,25 @@ func (s *wordSearcher) Advance(ctx *search.SearchContext, id bindex.IndexInterna
 // call and a pooled match per bigram.
 type phraseScore struct {
 	legs    []*scorer.TermQueryScorer
-	sums    map[scoreKey]float64
+	sums    map[uint64]float64  // by scoreKey
 	leg     bindex.TermFieldDoc // what each bigram's scorer sees
 	explain bool
 }
 
 // newPhraseScore scores with the terms' scorers, rarest term first.
 func newPhraseScore(legs []*scorer.TermQueryScorer, explain bool) *phraseScore {
-	return &phraseScore{legs: legs, sums: map[scoreKey]float64{}, explain: explain}
+	return &phraseScore{legs: legs, sums: map[uint64]float64{}, explain: explain}
 }
 
 func (p *phraseScore) score(ctx *search.SearchContext, id bindex.IndexInternalID, freq uint64, norm float64) *search.DocumentMatch {
-	key := scoreKey{freq, norm}
-	if sum, ok := p.sums[key]; ok && !p.explain {
-		rv := ctx.DocumentMatchPool.Get()
-		rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, id)
-		rv.Score = sum
-		return rv
+	key, keyed := scoreKey(freq, norm)
+	if keyed && !p.explain {
+		if sum, ok := p.sums[key]; ok {
+			rv := ctx.DocumentMatchPool.Get()
+			rv.IndexInternalID = bindex.NewIndexInternalIDFrom(rv.IndexInternalID, id)
+			rv.Score = sum
+			return rv
+		}
 	}
 	p.leg.ID, p.leg.Freq, p.leg.Norm = id, freq, norm
 	var rv *search.DocumentMatch
@@ -422,7 +424,7 @@ func (p *phraseScore) score(ctx *search.SearchContext, id bindex.IndexInternalID
 	if p.explain {
 		rv.Expl = &search.Explanation{Value: sum, Message: "sum of:", Children: expls}
 	}
-	if len(p.sums) < maxScoreSums {
+	if keyed && len(p.sums) < maxScoreSums {
 		p.sums[key] = sum
 	}
 	return rv
@@ -444,10 +446,18 @@ func (p *phraseScore) setQueryNorm(norm float64) {
 	}
 }
 
-// scoreKey is what a word's score in a document depends on.
-type scoreKey struct {
-	freq uint64
-	norm float64
+// scoreKey packs what a word's score in a document depends on, its count
+// and the field's norm, into one number, which a map hashes by its fast
+// path: a struct of the two went through the generic hash, 6% of the CPU
+// of a known word's search over 1M records. A norm is a float32 widened
+// (zapx's Posting.Norm); a pair that does not fit is not keyed (ok false)
+// and its sum not kept.
+func scoreKey(freq uint64, norm float64) (key uint64, ok bool) {
+	n := float32(norm)
+	if freq >= 1<<32 || float64(n) != norm {
+		return 0, false
+	}
+	return freq<<32 | uint64(math.Float32bits(n)), true
 }
 
 // maxScoreSums bounds the sums a searcher keeps: far more than the

@@ -368,3 +368,36 @@ func TestWordCountAllocatesNothing(t *testing.T) {
 		t.Errorf("count allocates %v times a value", allocs)
 	}
 }
+
+// TestScoreKey: the pairs a phrase's score depends on get keys of their
+// own; a pair that cannot be packed exactly is not keyed, so its sum is
+// never mistaken for another's.
+func TestScoreKey(t *testing.T) {
+	norm := func(fieldLength int) float64 { return float64(float32(1 / math.Sqrt(float64(fieldLength)))) }
+	seen := map[uint64][2]float64{}
+	for freq := uint64(1); freq <= 20; freq++ {
+		for length := 1; length <= 2000; length++ {
+			key, ok := scoreKey(freq, norm(length))
+			if !ok {
+				t.Fatalf("(%d, %v) not keyed", freq, norm(length))
+			}
+			if prev, dup := seen[key]; dup && prev != [2]float64{float64(freq), norm(length)} {
+				t.Fatalf("(%d, %v) and %v share key %#x", freq, norm(length), prev, key)
+			}
+			seen[key] = [2]float64{float64(freq), norm(length)}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		freq uint64
+		norm float64
+	}{
+		{"a norm no float32 holds", 1, 0.1},
+		{"a count past 32 bits", 1 << 32, 1},
+		{"not a number", 1, math.NaN()},
+	} {
+		if key, ok := scoreKey(tc.freq, tc.norm); ok {
+			t.Errorf("%s: keyed %#x", tc.name, key)
+		}
+	}
+}
