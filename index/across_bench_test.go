@@ -10,15 +10,40 @@ import (
 	"ctbtsearch/report"
 )
 
-// synthIndex is an in-memory index of a synthetic corpus of n records
-// (internal/synth), sharded as a served index of that size would be.
+// synthIndex is an index of a synthetic corpus of n records
+// (internal/synth) as a server has it: published, so with the shards and
+// segments Publish makes for that size, and opened read-only.
 func synthIndex(b testing.TB, n int) *Index {
 	b.Helper()
-	return synthIndexShards(b, n, ShardsFor(n))
+	loc := b.TempDir()
+	if _, err := Publish(context.Background(), loc, synthReports(b, n), nil); err != nil {
+		b.Fatal(err)
+	}
+	ix, _, err := OpenCurrent(loc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ix.Close() })
+	return ix
 }
 
-// synthIndexShards is synthIndex with a given number of shards.
+// synthIndexShards is an in-memory index of a synthetic corpus of n
+// records with a given number of shards.
 func synthIndexShards(b testing.TB, n, shards int) *Index {
+	b.Helper()
+	ix, err := NewMemoryShards(shards)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ix.Add(context.Background(), nil, synthReports(b, n)...); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// synthReports are the reports of a synthetic corpus of n records.
+func synthReports(b testing.TB, n int) []*report.Report {
 	b.Helper()
 	dir := b.TempDir()
 	if _, err := synth.Write(dir, synth.Options{Records: n, Seed: 11}); err != nil {
@@ -32,15 +57,7 @@ func synthIndexShards(b testing.TB, n, shards int) *Index {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ix, err := NewMemoryShards(shards)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := ix.Add(context.Background(), nil, reps...); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ix.Close() })
-	return ix
+	return reps
 }
 
 // BenchmarkAcross measures the overview, a state's history and the

@@ -6,10 +6,11 @@ import (
 )
 
 // BenchmarkSearchClasses measures the query classes of the scale study
-// (internal/bench's mix) on 10k synthetic records, one shard as served at
-// that size: a common word, a quoted phrase (the positions of each
-// candidate checked, phrase.go), and selective filters over a common word
-// or phrase, or none (driven from the filters' documents, collect.go).
+// (internal/bench's mix) on 10k synthetic records, published as a served
+// index of that size is (one shard, one segment): a common word, a quoted
+// phrase (the positions of each candidate checked, phrase.go), and
+// selective filters over a common word or phrase, or none (driven from the
+// filters' documents, collect.go).
 //
 //	go test ./index -run XXX -bench SearchClasses -benchtime 200x
 func BenchmarkSearchClasses(b *testing.B) {
