@@ -124,8 +124,9 @@ func ShardsFor(records int) int {
 // 100k records are too short for the second core to pay for that: cold, in
 // process (ctbtbench search -facets -match-cache 0, alternating), one shard
 // of 10k synthetic records was as fast in every class and 10% faster for
-// searches narrowed by three filters (0.26–0.27 against 0.30–0.31 ms p50);
-// at 100k the two were even in every class. Indexing is slower with one
+// searches narrowed by three filters (0.26–0.27 against 0.30–0.31 ms p50;
+// searched on the caller's goroutine, sideBySide, 0.16–0.18); at 100k the
+// two were even in every class. Indexing is slower with one
 // (10k: 7,658 records/s against 9,626; 100k: 11,446), still above what
 // cmd/indexer must reach. At 1M, two shards keep every class's p99 within
 // 150 ms (docs/PERFORMANCE.md).

@@ -403,11 +403,11 @@ func (ix *Index) facets(counts map[string]map[string]int, req *Request, firstYea
 // labelled. Sorting and labelling every one was a tenth of the CPU of
 // searches over 1M records.
 func (ix *Index) reportFacet(counts map[string]int, selected []string) []FacetValue {
-	type report struct {
+	type listed struct {
 		FacetValue
 		session int
 	}
-	newer := func(a, b report) int {
+	newer := func(a, b listed) int {
 		return cmp.Or(cmp.Compare(b.session, a.session), strings.Compare(b.Value, a.Value))
 	}
 	sel := make(map[string]bool, len(selected))
@@ -416,9 +416,9 @@ func (ix *Index) reportFacet(counts map[string]int, selected []string) []FacetVa
 	}
 	// newest holds the MaxReportFacetValues newest reports seen, newest
 	// first: in the order counts come (a map's), few displace one.
-	newest := make([]report, 0, MaxReportFacetValues)
-	var beyond []report // the selected ones not among them (yet)
-	consider := func(r report) {
+	newest := make([]listed, 0, MaxReportFacetValues)
+	var beyond []listed // the selected ones older than those
+	consider := func(r listed) {
 		if len(newest) == MaxReportFacetValues && newer(r, newest[len(newest)-1]) > 0 {
 			if r.Selected {
 				beyond = append(beyond, r)
@@ -436,11 +436,11 @@ func (ix *Index) reportFacet(counts map[string]int, selected []string) []FacetVa
 	}
 	ix.mu.RLock()
 	for id, n := range counts {
-		consider(report{FacetValue{Value: id, Count: n, Selected: sel[id]}, ix.reports[id].Session})
+		consider(listed{FacetValue{Value: id, Count: n, Selected: sel[id]}, ix.reports[id].Session})
 	}
 	for id := range sel {
 		if _, counted := counts[id]; !counted {
-			consider(report{FacetValue{Value: id, Selected: true}, ix.reports[id].Session})
+			consider(listed{FacetValue{Value: id, Selected: true}, ix.reports[id].Session})
 		}
 	}
 	slices.SortFunc(beyond, newer)
