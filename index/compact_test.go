@@ -23,16 +23,9 @@ func TestPublishMergesSmallIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries, err := os.ReadDir(filepath.Join(gen, "shard-0", "store"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var segments []string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".zap") {
-			segments = append(segments, e.Name())
-		}
-	}
+	segments := slices.DeleteFunc(fileNames(t, filepath.Join(gen, "shard-0", "store")), func(name string) bool {
+		return !strings.HasSuffix(name, ".zap")
+	})
 	if len(segments) != 1 {
 		t.Errorf("published with segment files %q, want one", segments)
 	}
@@ -117,14 +110,7 @@ func TestRemoveUnusedSegments(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := filepath.Join(shardDir(dir, 0), "store")
-	before, err := os.ReadDir(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	for _, e := range before {
-		kept = append(kept, e.Name())
-	}
+	kept := fileNames(t, store)
 	stale := filepath.Join(store, "0000000000ff.zap")
 	if err := os.WriteFile(stale, []byte("a merged segment's input"), 0o644); err != nil {
 		t.Fatal(err)
@@ -132,15 +118,7 @@ func TestRemoveUnusedSegments(t *testing.T) {
 	if err := removeUnusedSegments(shardDir(dir, 0)); err != nil {
 		t.Fatal(err)
 	}
-	after, err := os.ReadDir(store)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var left []string
-	for _, e := range after {
-		left = append(left, e.Name())
-	}
-	if !slices.Equal(left, kept) {
+	if left := fileNames(t, store); !slices.Equal(left, kept) {
 		t.Errorf("store holds %q, want %q", left, kept)
 	}
 	reopened, err := Open(dir)
@@ -151,4 +129,18 @@ func TestRemoveUnusedSegments(t *testing.T) {
 	if n := searchTotal(t, reopened); n != oneReportTotal {
 		t.Errorf("%d records after the removal, want %d", n, oneReportTotal)
 	}
+}
+
+// fileNames are the names of the entries of dir, sorted.
+func fileNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }
