@@ -13,15 +13,22 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
-// A small index is published as one segment a shard. Bleve leaves the
-// segments its background merging has reached when the build ends: four
-// for 10k records. Every term a search reads is looked up in each segment's
-// dictionary, and on a small index those lookups are much of a search: one
-// segment instead of four made searches narrowed by three filters 15%
-// faster and quoted phrases 12–18% (ctbtbench search, 10k records, cold,
-// alternating; docs/PERFORMANCE.md). Merging costs 0.1 s at 10k. Large
-// indexes keep their segments: at 1M a merge took 12 s a shard and mapped
-// every input segment, 1.5 GiB at its peak with both shards at once.
+// An index of fewer than mergeBelow records is published as one segment a
+// shard. Bleve leaves the segments its background merging has reached when
+// the build ends: four for 10k records, eight and thirteen in the two
+// shards of 100k. Every term a search reads is looked up in each segment's
+// dictionary, and on a small index those lookups are much of a search.
+// Cold, in process, alternating (ctbtbench search; docs/PERFORMANCE.md):
+// at 10k one segment instead of four made searches narrowed by three
+// filters 15% faster and quoted phrases 12–18%, for 0.1 s more to build;
+// at 100k searches were 7–10% faster, for 0.3–0.4 s a shard. At 1M a merge
+// took 12 s a shard and mapped every input segment, 1.5 GiB at its peak
+// with both shards at once: large indexes keep their segments.
+const mergeBelow = 200_000
+
+// mergePasses bounds the merges of a shard: Bleve merges at most ten
+// segments into one at a time, so a shard of more than ten takes two.
+const mergePasses = 4
 
 // mergeIdle bounds the wait for Bleve's background work after the merge:
 // the merged segment is recorded on disk by its persister, asynchronously,
@@ -39,6 +46,24 @@ func mergeSegments(ctx context.Context, bi bleve.Index) error {
 	if !ok {
 		return nil // not Bleve's scorch: nothing to merge
 	}
+	for range mergePasses {
+		before, err := segmentCount(sc)
+		if err != nil || before <= 1 {
+			return err
+		}
+		if err := forceMerge(ctx, sc); err != nil {
+			return err
+		}
+		if after, err := segmentCount(sc); err != nil || after >= before {
+			return err // no further to go
+		}
+	}
+	return nil
+}
+
+// forceMerge runs one of Bleve's forced merges and waits until its result
+// is recorded on disk.
+func forceMerge(ctx context.Context, sc *scorch.Scorch) error {
 	// Bleve's ForceMerge waits for the merge without heeding ctx; a merge
 	// failing over and over would hold it until the index is closed, which
 	// the caller does when ctx ends.
@@ -68,6 +93,20 @@ func mergeSegments(ctx context.Context, bi bleve.Index) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// segmentCount is the number of segments of a shard's current snapshot.
+func segmentCount(sc *scorch.Scorch) (int, error) {
+	r, err := sc.Reader()
+	if err != nil {
+		return 0, fmt.Errorf("merge segments: %w", err)
+	}
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return 0, nil
+	}
+	return len(snap.Segments()), nil
 }
 
 // removeUnusedSegments deletes the segment files of a closed shard that its

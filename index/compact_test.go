@@ -23,14 +23,18 @@ func TestPublishMergesSmallIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	segments := slices.DeleteFunc(fileNames(t, filepath.Join(gen, "shard-0", "store")), func(name string) bool {
-		return !strings.HasSuffix(name, ".zap")
-	})
-	if len(segments) != 1 {
+	if segments := segmentFileNames(t, shardDir(gen, 0)); len(segments) != 1 {
 		t.Errorf("published with segment files %q, want one", segments)
 	}
 	if err := VerifyGeneration(gen, true); err != nil {
 		t.Errorf("the published generation does not verify: %v", err)
+	}
+	// Two shards, as an index of 50,000 records and more has, each merged.
+	two := publishShards(t, t.TempDir(), 2, reports...)
+	for i := range 2 {
+		if segments := segmentFileNames(t, shardDir(two, i)); len(segments) != 1 {
+			t.Errorf("shard %d of two published with segment files %q, want one", i, segments)
+		}
 	}
 
 	published, _, err := OpenCurrent(loc)
@@ -143,4 +147,12 @@ func fileNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// segmentFileNames are the names of a shard's segment files.
+func segmentFileNames(t *testing.T, shard string) []string {
+	t.Helper()
+	return slices.DeleteFunc(fileNames(t, filepath.Join(shard, "store")), func(name string) bool {
+		return !strings.HasSuffix(name, ".zap")
+	})
 }

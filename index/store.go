@@ -224,22 +224,27 @@ func publishLocked(ctx context.Context, loc string, records int, reports iter.Se
 		ix.Close()
 		return "", fmt.Errorf("publish index: %w", err)
 	}
-	small := len(ix.shards) == 1 // compact.go
-	if small {
-		if err := mergeSegments(ctx, ix.shards[0].bi); err != nil {
+	merge := records < mergeBelow // compact.go
+	if merge {
+		errs := make([]error, len(ix.shards))
+		sideBySide(len(ix.shards), func(i int) { errs[i] = mergeSegments(ctx, ix.shards[i].bi) })
+		if err := errors.Join(errs...); err != nil {
 			ix.Close()
 			return "", fmt.Errorf("publish index: %w", err)
 		}
 	}
+	shards := len(ix.shards)
 	if err := ix.Close(); err != nil {
 		return "", fmt.Errorf("publish index: close: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("publish index: %w", err)
 	}
-	if small {
-		if err := removeUnusedSegments(shardDir(filepath.Join(tmp, "index"), 0)); err != nil {
-			return "", fmt.Errorf("publish index: %w", err)
+	if merge {
+		for i := range shards {
+			if err := removeUnusedSegments(shardDir(filepath.Join(tmp, "index"), i)); err != nil {
+				return "", fmt.Errorf("publish index: %w", err)
+			}
 		}
 	}
 	if err := writeManifest(filepath.Join(tmp, "index")); err != nil {
