@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,18 +65,27 @@ func mergeSegments(ctx context.Context, bi bleve.Index) error {
 // forceMerge runs one of Bleve's forced merges and waits until its result
 // is recorded on disk.
 func forceMerge(ctx context.Context, sc *scorch.Scorch) error {
-	// Bleve's ForceMerge waits for the merge without heeding ctx; a merge
-	// failing over and over would hold it until the index is closed, which
-	// the caller does when ctx ends.
+	// Bleve's ForceMerge waits for the merge without heeding ctx, and a
+	// merge that fails (a full disk) it tries again and again, holding
+	// ForceMerge until the index is closed, which the caller does when this
+	// returns an error. Its failures are only counted in its statistics.
+	failed := mergeFailures(sc)
 	done := make(chan error, 1)
 	go func() { done <- sc.ForceMerge(ctx, nil) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("merge segments: %w", err)
+	for waiting := true; waiting; {
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("merge segments: %w", err)
+			}
+			waiting = false
+		case <-ctx.Done():
+			return fmt.Errorf("merge segments: %w", ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+			if mergeFailures(sc) > failed {
+				return errors.New("merge segments: Bleve could not write the merged segment (is the disk full?)")
+			}
 		}
-	case <-ctx.Done():
-		return fmt.Errorf("merge segments: %w", ctx.Err())
 	}
 	deadline := time.Now().Add(mergeIdle)
 	for {
@@ -93,6 +103,12 @@ func forceMerge(ctx context.Context, sc *scorch.Scorch) error {
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
+}
+
+// mergeFailures is how many merges Bleve has seen fail in a shard.
+func mergeFailures(sc *scorch.Scorch) uint64 {
+	n, _ := sc.StatsMap()["TotFileMergeLoopErr"].(uint64)
+	return n
 }
 
 // segmentCount is the number of segments of a shard's current snapshot.

@@ -217,6 +217,32 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 				}
 			},
 		},
+		{
+			// Each batch's segment and the record files fit under the
+			// limit (at most 1.6 MB for these 3,520 records); the merged
+			// segment (2.6 MB) does not. Bleve retries a failed merge until
+			// the index is closed: the build must fail, not wait forever.
+			name:       "the merge's segment too large (RLIMIT_FSIZE, like a full disk)",
+			ownProcess: true,
+			reports:    copies(one[0], 40),
+			setup: func(t *testing.T) (context.Context, func(int)) {
+				var old syscall.Rlimit
+				if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+					t.Skipf("getrlimit: %v", err)
+				}
+				lim := syscall.Rlimit{Cur: 2300 << 10, Max: old.Max}
+				if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+					t.Skipf("setrlimit: %v", err)
+				}
+				t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
+				return t.Context(), nil
+			},
+			check: func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), "merge segments") {
+					t.Errorf("err = %v, want one saying the merge failed", err)
+				}
+			},
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.ownProcess && os.Getenv(childEnv) != "1" {
