@@ -136,7 +136,7 @@ func TestRemoveUnusedSegments(t *testing.T) {
 }
 
 // fileNames are the names of the entries of dir, sorted.
-func fileNames(t *testing.T, dir string) []string {
+func fileNames(t testing.TB, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -84,17 +84,9 @@ func checkClean(t testing.TB, loc string) {
 	if err != nil {
 		t.Fatalf("current: %v", err)
 	}
-	entries, err := os.ReadDir(loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
 	want := []string{lockFile, currentLink, filepath.Base(cur)}
 	slices.Sort(want)
-	if !slices.Equal(names, want) {
+	if names := fileNames(t, loc); !slices.Equal(names, want) {
 		t.Errorf("location holds %q, want %q", names, want)
 	}
 }
@@ -195,20 +187,7 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 			name:       "file too large (RLIMIT_FSIZE, like a full disk)",
 			ownProcess: true,
 			reports:    two,
-			setup: func(t *testing.T) (context.Context, func(int)) {
-				var old syscall.Rlimit
-				if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-					t.Skipf("getrlimit: %v", err)
-				}
-				lim := syscall.Rlimit{Cur: 64 << 10, Max: old.Max}
-				if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
-					t.Skipf("setrlimit: %v", err)
-				}
-				// Restored as soon as Publish returns: the limit is
-				// process-wide (no test in this package runs in parallel).
-				t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
-				return t.Context(), nil
-			},
+			setup:      limitFileSize(64 << 10),
 			check: func(t *testing.T, err error) {
 				// Bleve formats the write error into its own with %v, so
 				// errors.Is(err, syscall.EFBIG) does not hold.
@@ -225,18 +204,7 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 			name:       "the merge's segment too large (RLIMIT_FSIZE, like a full disk)",
 			ownProcess: true,
 			reports:    copies(one[0], 40),
-			setup: func(t *testing.T) (context.Context, func(int)) {
-				var old syscall.Rlimit
-				if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-					t.Skipf("getrlimit: %v", err)
-				}
-				lim := syscall.Rlimit{Cur: 2300 << 10, Max: old.Max}
-				if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
-					t.Skipf("setrlimit: %v", err)
-				}
-				t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
-				return t.Context(), nil
-			},
+			setup:      limitFileSize(2300 << 10),
 			check: func(t *testing.T, err error) {
 				if err == nil || !strings.Contains(err.Error(), "merge segments") {
 					t.Errorf("err = %v, want one saying the merge failed", err)
@@ -281,6 +249,26 @@ func TestPublishFailureLeavesLocationUntouched(t *testing.T) {
 }
 
 const childEnv = "CTBT_TEST_CHILD"
+
+// limitFileSize is a case's setup that limits the size of every file the
+// process writes (RLIMIT_FSIZE: a write past it fails with EFBIG, as Bleve
+// sees a full disk) until the case ends. The limit is process-wide: such
+// cases run in a child process (ownProcess), and no test in this package
+// runs in parallel.
+func limitFileSize(bytes uint64) func(t *testing.T) (context.Context, func(int)) {
+	return func(t *testing.T) (context.Context, func(int)) {
+		var old syscall.Rlimit
+		if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
+			t.Skipf("getrlimit: %v", err)
+		}
+		lim := syscall.Rlimit{Cur: bytes, Max: old.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+			t.Skipf("setrlimit: %v", err)
+		}
+		t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old) })
+		return t.Context(), nil
+	}
+}
 
 // runInChild runs the current test alone in a new process of the test
 // binary and fails if it fails there.
